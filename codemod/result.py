@@ -102,6 +102,7 @@ class MigrationSummary:
     old_cleanup: str | None  # the CI cleanup job id before migration, None when there was none
     final_cleanup: str | None  # its id after migration, None when there is none
     secrets: list[str]
+    ci_triggers: list[str] = field(default_factory=list)  # the CI workflow's `on:` events (e.g. "push", "workflow_dispatch")
     jobs: list[JobNode] = field(default_factory=list)  # the migrated CI workflow's job graph
 
 
