@@ -56,7 +56,8 @@ __all__ = [
 KEYWORDS = frozenset({"true", "false", "null", "NaN", "Infinity"})
 STATUS_FUNCTIONS = frozenset({"always", "success", "failure", "cancelled"})
 BINARY_OPERATORS = ("||", "&&", "==", "!=", "<", "<=", ">", ">=")
-MAX_DEPTH = 150  # deeper trees are refused: printing and folding recurse once per level
+MAX_NESTING = 50  # parentheses, `!`, calls and indexes inside each other, as GitHub's own parser allows
+MAX_DEPTH = 150  # deeper trees (long `&&` chains) are refused: printing and folding recurse per level
 
 # (min, max) argument counts of the functions GitHub knows; None = no maximum. Other names are not checked.
 ARITY: dict[str, tuple[int, int | None]] = {
@@ -358,7 +359,8 @@ class _Lexer:
         end = self._lexeme_end(dot_ok=False)
         lexeme = self.text[self.pos : end]
         if not is_identifier(lexeme):
-            raise self.error(f"unexpected symbol '{lexeme or self.text[self.pos]}'", self.pos)
+            hint = " (a quote inside a string is written '')" if "'" in lexeme else ""
+            raise self.error(f"unexpected symbol '{lexeme or self.text[self.pos]}'{hint}", self.pos)
         if self._previous() == "." or lexeme not in KEYWORDS:
             self._add("ident", end)
         elif lexeme in ("NaN", "Infinity"):
@@ -429,7 +431,7 @@ class _Parser:
 
     def _enter(self) -> None:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > MAX_NESTING:
             raise ExpressionError("expression nests too deeply", self.tokens[self.pos - 1].start)
 
     # grammar
