@@ -46,6 +46,7 @@ __all__ = [
     "parse_condition",
     "reference",
     "reference_lower",
+    "rewrite_embedded",
     "status_functions",
     "to_source",
     "transform",
@@ -564,11 +565,16 @@ def _literal_source(node: Literal) -> str:
     return _number_source(value)
 
 
+def _precedence(node: Node) -> int:
+    if isinstance(node, Binary):
+        return _PRECEDENCE[node.op]
+    return _NOT_PRECEDENCE if isinstance(node, Not) else _NOT_PRECEDENCE + 1
+
+
 def _operand(node: Node, parent: int, *, right: bool) -> str:
-    """`node` printed as an operand of an operator of precedence `parent`, parenthesised when needed."""
-    precedence = _PRECEDENCE[node.op] if isinstance(node, Binary) else _NOT_PRECEDENCE + 1
-    if isinstance(node, Not):
-        precedence = _NOT_PRECEDENCE
+    """`node` printed as an operand of an operator of precedence `parent`, parenthesised when needed
+    (binary operators are left-associative, so an equal precedence on the right needs parentheses)."""
+    precedence = _precedence(node)
     needs = precedence < parent or (right and precedence == parent) or getattr(node, "grouped", False)
     source = to_source(node)
     return f"({source})" if needs else source
@@ -808,6 +814,22 @@ def find_embedded(text: str) -> list[tuple[int, int, str]]:
         found.append((start, end, text[start + len(OPEN) : end - len(CLOSE)]))
         start = text.find(OPEN, end)
     return found
+
+
+def rewrite_embedded(text: str, rewrite: Callable[[Node], Node]) -> str:
+    """`text` with `rewrite` applied to the expression of each `${{ }}`. An expression that comes back equal
+    keeps its exact text; a changed one is printed with `to_source`, inside the original padding."""
+    pieces, last = [], 0
+    for start, end, inner in find_embedded(text):
+        node = parse(inner, base=start + len(OPEN))
+        new = rewrite(node)
+        if new == node:
+            continue
+        lead = inner[: len(inner) - len(inner.lstrip())]
+        trail = inner[len(inner.rstrip()) :]
+        pieces += [text[last:start], OPEN, lead, to_source(new), trail, CLOSE]
+        last = end
+    return "".join(pieces) + text[last:] if pieces else text
 
 
 def parse_condition(text: str) -> tuple[Node, bool]:

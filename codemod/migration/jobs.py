@@ -1,0 +1,249 @@
+"""Builds each moved job as a fragment of the post workflow with its edits queued: R2 (renames, needs),
+R3 (merged publish steps), R4 (gate), R5 (expressions, via the Rewriter) and R6 (workflow context)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codemod import expressions as ex
+from codemod.migration import gate as gt
+from codemod.migration.context import Migration
+from codemod.migration.moves import Moves, needs_of
+from codemod.migration.publish import GroupJob
+from codemod.migration.rewrite import References, Rewriter, Target, download_artifact_edits, steps_of
+from codemod.result import Category
+from codemod.yamldoc import FlowList, YamlDocument, YamlPath
+
+CONTEXT_KEYS = ("env", "defaults", "permissions")
+NOT_ON_REUSABLE = ("env", "defaults")  # keys a job calling a reusable workflow may not have
+
+
+class JobBuilder:
+    def __init__(self, m: Migration, moves: Moves, refs: References, release: list[str]):
+        self.m = m
+        self.moves = moves
+        self.refs = refs
+        self.release = release
+        self.gates = list(m.config.jobs.gates)
+        self.post = m.post
+
+    # ---- one moved job (not merged) ----
+    def build(self, job: str, new_id: str) -> YamlDocument:
+        frag = self.post.doc.extract(("jobs", job))
+        target = Target(frag, ("jobs", job), (job,))
+        skip = self._drop_artifact_inputs(job, target)
+        skip |= {("jobs", job, "if"), ("jobs", job, "needs")}
+        Rewriter(self.m, self.refs).rewrite_tree(target, frozenset(skip))
+        original = self._original_condition(job)
+        self._gate(frag, job, [job], original)
+        self._workflow_context(frag, job)
+        self._secrets_inherit(job)
+        return frag
+
+    # ---- a publish-production job carrying several publish jobs' steps ----
+    def build_merged(self, g: GroupJob) -> YamlDocument:
+        first = g.sources[0]
+        frag = self.post.doc.extract(("jobs", first))
+        base = Target(frag, ("jobs", first), (first,))
+        if "name" in self.post.jobs[first]:
+            frag.set_value((first, "name"), "Publish to production")
+        skip = self._drop_artifact_inputs(first, base) | {("jobs", first, "if"), ("jobs", first, "needs")}
+        Rewriter(self.m, self.refs).rewrite_tree(base, frozenset(skip))
+        self._guard_steps(frag, first, (first, "steps"))
+        taken = {str(s.get("id")) for s in steps_of(self.post, first) if isinstance(s, dict) and s.get("id")}
+        for job in g.sources[1:]:
+            self._merge_into(frag, first, job, taken)
+        self._gate(frag, first, g.sources, None)
+        self._workflow_context(frag, first)
+        return frag
+
+    def _merge_into(self, frag: YamlDocument, first: str, job: str, taken: set[str]) -> None:
+        renames = self._step_renames(job, taken)
+        refs = References(jobs=self.refs.jobs, true_outputs=self.refs.true_outputs, gone=self.refs.gone,
+                          steps=renames, secrets=self.refs.secrets)
+        rewriter = Rewriter(self.m, refs)
+        for i, _step in enumerate(steps_of(self.post, job)):
+            step_frag = self.post.doc.extract(("jobs", job, "steps", i))
+            target = Target(step_frag, ("jobs", job, "steps", i), (0,))
+            skip = frozenset(self._drop_artifact_inputs_at(("jobs", job, "steps", i), target))
+            rewriter.rewrite_tree(target, skip)
+            old_id = self.post.jobs[job]["steps"][i].get("id") if isinstance(_step, dict) else None
+            if old_id in renames:
+                step_frag.set_value((0, "id"), renames[old_id])
+            self._guard_step(step_frag, (0,), _step, self._step_condition(job))
+            frag.insert_fragment((first, "steps"), step_frag)
+        for key in ("env", "outputs"):
+            self._merge_mapping(frag, first, job, key, rewriter)
+
+    def _step_renames(self, job: str, taken: set[str]) -> dict[str, str]:
+        renames = {}
+        for step in steps_of(self.post, job):
+            sid = step.get("id") if isinstance(step, dict) else None
+            if not sid:
+                continue
+            if sid in taken:
+                new = f"{sid}-{job}"
+                renames[sid] = new
+                self.m.note(Category.RENAMED, f"step id `{sid}` of `{job}` is renamed `{new}` in the merged job, "
+                            "with its `steps.` references", self.post.location(("jobs", job, "steps")))
+            taken.add(renames.get(sid, sid))
+        return renames
+
+    def _merge_mapping(self, frag: YamlDocument, first: str, job: str, key: str, rewriter: Rewriter) -> None:
+        theirs = self.post.jobs[job].get(key)
+        if not isinstance(theirs, dict):
+            return
+        mine = self.post.jobs[first].get(key)
+        if not isinstance(mine, dict):
+            entry = self.post.doc.extract(("jobs", job, key))
+            rewriter.rewrite_tree(Target(entry, ("jobs", job, key), (key,)))
+            frag.insert_fragment((first,), entry, before="steps" if "steps" in self.post.jobs[first] else None)
+            return
+        for name in theirs:
+            if name in mine:
+                continue
+            entry = self.post.doc.extract(("jobs", job, key, name))
+            rewriter.rewrite_tree(Target(entry, ("jobs", job, key, name), (name,)))
+            frag.insert_fragment((first, key), entry)
+
+    # ---- pieces ----
+    def _drop_artifact_inputs(self, job: str, target: Target) -> set[YamlPath]:
+        skip: set[YamlPath] = set()
+        for i, _ in enumerate(steps_of(self.post, job)):
+            skip |= self._drop_artifact_inputs_at(("jobs", job, "steps", i), target)
+        return skip
+
+    def _drop_artifact_inputs_at(self, step_path: YamlPath, target: Target) -> set[YamlPath]:
+        paths = download_artifact_edits(self.post, step_path)
+        for p in paths:
+            target.doc.delete_entry(target.path(p))
+        if paths:
+            self.m.note(Category.INFO, "download-artifact now reads the artifacts of the same run: "
+                        "`run-id`/`github-token` that pointed at the triggering run are removed",
+                        self.post.location(step_path))
+        return set(paths)
+
+    def _original_condition(self, job: str) -> tuple[ex.Node, bool] | None:
+        text = self.post.jobs[job].get("if")
+        if text is None:
+            return None
+        where = self.post.value_location(("jobs", job, "if"))
+        if not isinstance(text, str):
+            text = "true" if text else "false"
+        rewriter = Rewriter(self.m, self.refs)
+        node, wrapped = rewriter._parse_condition(text, where)
+        return ex.fold(rewriter.rewrite(node, boolean=True, where=where), boolean=True), wrapped
+
+    def _step_condition(self, job: str) -> ex.Node | None:
+        cond = self._original_condition(job)
+        if cond is None or cond[0] == ex.Literal(True):
+            return None
+        return cond[0]
+
+    def _guard_steps(self, frag: YamlDocument, job: str, steps_path: YamlPath) -> None:
+        condition = self._step_condition(job)
+        for i, step in enumerate(steps_of(self.post, job)):
+            self._guard_step(frag, (*steps_path, i), step, condition)
+
+    def _guard_step(self, frag: YamlDocument, path: YamlPath, step: Any, condition: ex.Node | None) -> None:
+        """AND a source job's condition into one of its steps' `if:` (R3)."""
+        if condition is None or not isinstance(step, dict):
+            return
+        current = step.get("if")
+        if current is None:
+            frag.insert_entry(path, "if", ex.format_condition(condition, False), after=_first_key(step))
+            return
+        node, wrapped = ex.parse_condition(current if isinstance(current, str) else str(current).lower())
+        frag.set_value((*path, "if"), ex.format_condition(ex.fold(gt.all_of([condition, node])), wrapped))
+
+    def _gate(self, frag: YamlDocument, key: str, sources: list[str], original: tuple[ex.Node, bool] | None) -> None:
+        node, wrapped = original if original else (None, False)
+        condition, needs_gates = gt.gated(node, self.release, self.gates)
+        needs = _needs_value(self._needs(sources, needs_gates), self.post.jobs[key].get("needs"))
+        text = ex.format_condition(condition, wrapped)
+        job = self.post.jobs[key]
+        # New keys go after `name:` (or first); `if:` follows `needs:` wherever that is.
+        anchor = {"after": "name"} if "name" in job else {"before": _first_key(job)}
+        if "needs" in job:
+            frag.set_value((key, "needs"), needs)
+            anchor = {"after": "needs"}
+        else:
+            frag.insert_entry((key,), "needs", needs, **anchor)
+        if "if" in job:
+            frag.set_value((key, "if"), text)
+        else:
+            frag.insert_entry((key,), "if", text, **anchor)
+
+    def _needs(self, sources: list[str], with_gates: bool) -> list[str]:
+        needs: list[str] = []
+        for src in sources:
+            for need in needs_of(self.post.jobs[src]):
+                new = self.moves.target.get(need)
+                if new and new not in needs and need not in sources:
+                    needs.append(new)
+        if not needs:
+            return list(self.gates)
+        if with_gates:
+            needs.extend(g for g in self.gates if g not in needs)
+        return needs
+
+    def _workflow_context(self, frag: YamlDocument, job: str) -> None:
+        """R6: the post workflow's env, defaults and permissions become job-level (job-level keys win)."""
+        spec = self.post.jobs[job]
+        reusable = "uses" in spec
+        before = "steps" if "steps" in spec else None
+        for key in CONTEXT_KEYS:
+            if key not in self.post.data or (reusable and key in NOT_ON_REUSABLE):
+                continue
+            if key not in spec or key == "permissions":
+                if key not in spec:
+                    frag.insert_fragment((job,), self.workflow_entry((key,)), before=before)
+                continue
+            self._merge_context(frag, job, key)
+        if "permissions" not in spec and "permissions" not in self.post.data and "permissions" in self.m.ci.data:
+            self.m.note(Category.PERMISSION, f"`{job}` ran with the repository's default token permissions; in the "
+                        "CI workflow it gets the workflow-level `permissions:` instead", self.post.location(("jobs", job)))
+
+    def _merge_context(self, frag: YamlDocument, job: str, key: str) -> None:
+        outer, inner = self.post.data[key], self.post.jobs[job][key]
+        if key == "defaults":
+            outer, inner = (outer or {}).get("run") or {}, (inner or {}).get("run") or {}
+            base: YamlPath = ("defaults", "run")
+            if not inner:
+                return
+        else:
+            base = (key,)
+        if not isinstance(outer, dict) or not isinstance(inner, dict):
+            return
+        for name in outer:
+            if name not in inner:
+                frag.insert_fragment((job, *base), self.workflow_entry((*base, name)))
+
+    def workflow_entry(self, ypath: YamlPath) -> YamlDocument:
+        """A top-level entry of the post workflow (or one of its keys), with its expressions rewritten."""
+        entry = self.post.doc.extract(ypath)
+        Rewriter(self.m, self.refs).rewrite_tree(Target(entry, ypath, (ypath[-1],)))
+        return entry
+
+    def _secrets_inherit(self, job: str) -> None:
+        if self.post.jobs[job].get("secrets") == "inherit":
+            self.refs.inherits_secrets = True
+            self.m.note(Category.SECRET, f"`{job}` passes `secrets: inherit`: every secret of the CI workflow now "
+                        "reaches the called workflow", self.post.location(("jobs", job, "secrets")))
+
+
+def _first_key(mapping: Any) -> str | None:
+    return next(iter(mapping), None) if isinstance(mapping, dict) else None
+
+
+def _needs_value(needs: list[str], current: Any) -> Any:
+    if isinstance(current, str) and len(needs) == 1:
+        return needs[0]
+    if isinstance(current, list) and not _is_flow(current):
+        return list(needs)
+    return FlowList(needs)
+
+
+def _is_flow(seq: Any) -> bool:
+    fa = getattr(seq, "fa", None)
+    return bool(fa is not None and fa.flow_style())

@@ -1,0 +1,170 @@
+"""R9 / R4: the truth table, checked by simulating the migrated CI workflow's job graph.
+
+For each event (pull request, push to a release branch, push elsewhere when the CI runs there) and every
+combination of gate results (success, failure, skipped, cancelled), the job conditions are evaluated the way
+GitHub does: a condition without a status function is AND-ed with `success()`; `success()` needs every
+ancestor job to have succeeded, `failure()` any ancestor to have failed, `cancelled()` a cancelled run."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from codemod import expressions as ex
+
+RESULTS = ("success", "failure", "skipped", "cancelled")
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    ref: str
+
+    @property
+    def ref_name(self) -> str:
+        return self.ref.split("/", 2)[-1]
+
+
+def _needs(spec: Any) -> list[str]:
+    needs = spec.get("needs") if isinstance(spec, dict) else None
+    if isinstance(needs, str):
+        return [needs]
+    return [str(n) for n in needs] if isinstance(needs, list) else []
+
+
+def _order(jobs: dict[str, Any]) -> list[str]:
+    done: list[str] = []
+    seen: set[str] = set()
+
+    def visit(job: str) -> None:
+        if job in seen or job not in jobs:
+            return
+        seen.add(job)
+        for need in _needs(jobs[job]):
+            visit(need)
+        done.append(job)
+
+    for job in jobs:
+        visit(job)
+    return done
+
+
+def _ancestors(jobs: dict[str, Any], job: str) -> set[str]:
+    out: set[str] = set()
+    stack = list(_needs(jobs[job]))
+    while stack:
+        need = stack.pop()
+        if need in out or need not in jobs:
+            continue
+        out.add(need)
+        stack.extend(_needs(jobs[need]))
+    return out
+
+
+def simulate(jobs: dict[str, Any], event: Event, forced: dict[str, str]) -> dict[str, str]:
+    """Each job's result; a job in `forced` that runs ends with that result, every other job that runs succeeds."""
+    results: dict[str, str] = {}
+    cancelled = "cancelled" in forced.values()
+    for job in _order(jobs):
+        spec = jobs[job] if isinstance(jobs[job], dict) else {}
+        ancestors = [results.get(a, "skipped") for a in _ancestors(jobs, job)]
+        functions = {
+            "always": lambda: True,
+            "success": lambda anc=ancestors: all(r == "success" for r in anc) and not cancelled,
+            "failure": lambda anc=ancestors: any(r == "failure" for r in anc),
+            "cancelled": lambda: cancelled,
+        }
+        runs = _evaluate(spec.get("if"), event, {n: results.get(n, "skipped") for n in _needs(spec)}, jobs, functions)
+        results[job] = forced.get(job, "success") if runs else "skipped"
+    return results
+
+
+def _evaluate(condition: Any, event: Event, needs: dict[str, str], jobs: dict[str, Any], functions: dict) -> bool:
+    if condition is None:
+        node: ex.Node = ex.Call("success", ())
+    elif isinstance(condition, bool):
+        node = ex.Binary("&&", ex.Call("success", ()), ex.Literal(condition))
+    else:
+        node, _ = ex.parse_condition(str(condition))
+        if not ex.status_functions(node):
+            node = ex.Binary("&&", ex.Call("success", ()), node)
+    context = {
+        "github": {"event_name": event.name, "ref": event.ref, "ref_name": event.ref_name},
+        "needs": {n: {"result": r, "outputs": _outputs(jobs.get(n))} for n, r in needs.items()},
+    }
+    return ex.truthy(ex.evaluate(node, context, functions))
+
+
+def _outputs(spec: Any) -> dict[str, str]:
+    """Declared outputs read as 'true': the table is about gates, not about what a build detected."""
+    outputs = spec.get("outputs") if isinstance(spec, dict) else None
+    return {str(k): "true" for k in outputs} if isinstance(outputs, dict) else {}
+
+
+def events(release: list[str], pushes_elsewhere: bool) -> list[Event]:
+    branch = release[0][:-2] + "x" if release[0].endswith("**") else release[0]
+    out = [Event("pull_request", "refs/pull/1/merge"), Event("push", f"refs/heads/{branch}")]
+    if pushes_elsewhere:
+        out.append(Event("push", "refs/heads/consolidate-ci-not-a-release-branch"))
+    return out
+
+
+def check(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    gates: list[str],
+    group: list[str],
+    moved: list[str],
+    final: str | None,
+    old_cleanup: str | None,
+    release: list[str],
+    pushes_elsewhere: bool,
+) -> list[str]:
+    """Violations of SPEC R4's truth table (an empty list when it holds)."""
+    problems: list[str] = []
+    for event in events(release, pushes_elsewhere):
+        release_push = event.name == "push" and event.ref != "refs/heads/consolidate-ci-not-a-release-branch"
+        for combo in itertools.product(RESULTS, repeat=len(gates)):
+            forced = dict(zip(gates, combo, strict=True))
+            label = f"{event.name} {event.ref} with gates {forced}"
+            res = simulate(after, event, forced)
+            all_green = all(r == "success" for r in combo)
+            ran = [j for j in moved if res.get(j) != "skipped"]
+            if not (release_push and all_green):
+                if ran:
+                    problems.append(f"{label}: moved job(s) {', '.join(ran)} would run")
+                if final and release_push and res.get(final) != "skipped":
+                    problems.append(f"{label}: {final} would run and delete the staging artifacts")
+                if final and not release_push:
+                    problems.extend(_cleanup_as_before(before, res, event, forced, final, old_cleanup, label))
+                continue
+            not_run = [j for j in group if res.get(j) == "skipped"]
+            if not_run:
+                problems.append(f"{label}: publish job(s) {', '.join(not_run)} would not run")
+            if final:
+                problems.extend(_cleanup_follows_group(after, event, forced, group, final, label))
+    return problems
+
+
+def _cleanup_as_before(before, res, event, forced, final, old_cleanup, label) -> list[str]:
+    if old_cleanup is None or old_cleanup not in before:
+        return [f"{label}: {final} would run although there was no cleanup before"] if res.get(final) != "skipped" else []
+    was = simulate(before, event, forced).get(old_cleanup)
+    now = res.get(final)
+    if (was == "skipped") != (now == "skipped"):
+        return [f"{label}: {final} would {'run' if now != 'skipped' else 'be skipped'}, unlike {old_cleanup} before"]
+    return []
+
+
+def _cleanup_follows_group(after, event, forced, group, final, label) -> list[str]:
+    problems = []
+    if simulate(after, event, forced).get(final) == "skipped":
+        problems.append(f"{label}: {final} would be skipped although every publish job succeeded")
+    for job in group:
+        for result in ("failure", "cancelled"):
+            res = simulate(after, event, {**forced, job: result})
+            if res.get(final) != "skipped":
+                problems.append(f"{label}, {job} {result}: {final} would run and delete the staging artifacts")
+    return problems
