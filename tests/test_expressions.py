@@ -34,6 +34,7 @@ from codemod.expressions import (
     parse_condition,
     reference,
     reference_lower,
+    rewrite_embedded,
     status_functions,
     to_source,
     transform,
@@ -606,6 +607,33 @@ def test_find_embedded_unterminated(text, offset):
     with pytest.raises(ExpressionError) as caught:
         find_embedded(text)
     assert caught.value.offset == offset
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("echo ${{ github.sha }}", "echo ${{ github.sha }}", id="nothing to change"),
+        pytest.param("${{github.event.workflow_run.head_sha}}", "${{github.sha}}", id="padding kept"),
+        pytest.param(
+            "ref=${{ github.event.workflow_run.head_branch }} sha=${{ github.event.workflow_run.head_sha }}",
+            "ref=${{ github.ref_name }} sha=${{ github.sha }}",
+            id="two on a line",
+        ),
+        pytest.param(
+            "${{ needs.x.outputs.a  ||  'none' }}\n${{ needs.old-id.outputs.b }}",
+            "${{ needs.x.outputs.a  ||  'none' }}\n${{ needs.new-id.outputs.b }}",
+            id="unchanged expression keeps its spacing",
+        ),
+        pytest.param(
+            "${{\n  github.event.workflow_run.conclusion == 'success' && needs.old-id.result\n}}",
+            "${{\n  needs.new-id.result\n}}",
+            id="rewrite then fold in a multi-line value",
+        ),
+        pytest.param("plain", "plain", id="no expression"),
+    ],
+)
+def test_rewrite_embedded(text, expected):
+    assert rewrite_embedded(text, lambda node: fold(transform(node, rewrite_r5), boolean=False)) == expected
 
 
 @pytest.mark.parametrize(
