@@ -8,7 +8,7 @@ from pathlib import Path
 from codemod.config import RepoConfig
 from codemod.errors import InputError, UnsupportedError
 from codemod.migration import truthtable
-from codemod.migration.cleanup import CleanupBuilder, _pushes_beyond
+from codemod.migration.cleanup import CleanupBuilder, pushes_beyond
 from codemod.migration.context import Migration, Workflow
 from codemod.migration.jobs import JobBuilder
 from codemod.migration.linkage import check_linkage
@@ -134,7 +134,7 @@ def _finish(m, files, moves, group_ids, old, final, secrets, listeners, release)
     problems = truthtable.check(
         m.ci.doc.plain()["jobs"], after["jobs"], gates=list(m.config.jobs.gates), group=group_ids,
         moved=moved_ids, final=final, old_cleanup=old, release=release,
-        pushes_elsewhere=_pushes_beyond(m, release),
+        pushes_elsewhere=pushes_beyond(m.ci.triggers(), release),
     )
     if problems:
         raise m.refuse(f"the result would break the truth table of SPEC R4: {problems[0]}"

@@ -5,6 +5,7 @@ appended, guarded by `push`; the CI's own cleanup steps are then guarded by `pul
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from codemod import expressions as ex
@@ -31,14 +32,21 @@ def strategy(m: Migration, group: list[str], release: list[str]) -> ex.Node:
     for event in triggers:
         if event not in ("push", "pull_request", "workflow_call"):
             cases.append(gt.event_is(event))
-    cases.append(gt.all_of([gt.event_is("push"), *[gt.result_is_success(j) for j in group]]))
-    if _pushes_beyond(m, release):
-        cases.append(gt.all_of([gt.event_is("push"), ex.Not(gt.any_of([gt.ref_test(b) for b in release]))]))
-    return gt.any_of(cases)
+    cases.append(_grouped(gt.all_of([gt.event_is("push"), *[gt.result_is_success(j) for j in group]])))
+    if pushes_beyond(triggers, release):
+        others = gt.any_of([gt.ref_test(b) for b in release])
+        cases.append(_grouped(gt.all_of([gt.event_is("push"), ex.Not(_grouped(others))])))
+    return _grouped(gt.any_of(cases))
 
 
-def _pushes_beyond(m: Migration, release: list[str]) -> bool:
-    push = m.ci.triggers().get("push")
+def _grouped(node: ex.Node) -> ex.Node:
+    """Parentheses a reader needs to see the strategies, even where precedence would not need them."""
+    return replace(node, grouped=True) if isinstance(node, ex.Binary) else node
+
+
+def pushes_beyond(triggers: dict[str, Any], release: list[str]) -> bool:
+    """Whether the CI workflow also runs on pushes to branches that are not release branches."""
+    push = triggers.get("push")
     branches = as_list(push.get("branches")) if isinstance(push, dict) else None
     return branches is None or any(b not in release for b in branches)
 
