@@ -15,6 +15,7 @@ from codemod import __version__
 
 COMMANDS = [
     "codemod.commands.apply",
+    "codemod.commands.run",
 ]
 
 DEFAULT_COMMAND = "run"  # `consolidate-ci --repo org/x` means `consolidate-ci run --repo org/x`
