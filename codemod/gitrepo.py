@@ -29,6 +29,7 @@ from codemod.result import FileChange
 log = logging.getLogger(__name__)
 
 TOOL_TRAILER = "Generated-by: consolidate-ci"
+RAW_ATTRIBUTES = "* -text -eol -filter -ident -working-tree-encoding\n"
 
 
 class GitError(Exception):
@@ -44,7 +45,8 @@ class GitAuth:
     def env(self, url: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
         base = os.environ if base is None else base
         env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GCM_INTERACTIVE": "never"}
-        pairs = [("credential.helper", ""), ("core.askPass", "")]
+        # No credential helper or prompt; bytes as stored (no end-of-line conversion either way).
+        pairs = [("credential.helper", ""), ("core.askPass", ""), ("core.autocrlf", "false")]
         if self.token and urlparse(url).scheme in ("http", "https"):
             pairs.append((f"http.{_origin(url)}/.extraheader", authorization_header(self.token)))
         start = int(base.get("GIT_CONFIG_COUNT", "0") or 0)
@@ -148,6 +150,9 @@ class Checkout:
         except git.GitCommandError as exc:
             raise GitError(f"could not fetch {_safe_url(url)}: {_stderr_line(exc)}") from None
         checkout = cls(dest, url, default_branch, auth)
+        # Highest-precedence attributes: the engine reads and we commit the bytes as stored in the repository.
+        (dest / ".git" / "info").mkdir(exist_ok=True)
+        (dest / ".git" / "info" / "attributes").write_text(RAW_ATTRIBUTES)
         checkout.run("sparse-checkout", "set", "--no-cone", *patterns, what="could not set the sparse checkout")
         checkout.run("checkout", "--quiet", default_branch, what="could not check out " + default_branch)
         return checkout
@@ -205,14 +210,25 @@ class Checkout:
             raise GitError(f"refusing to commit on the default branch {branch}")
         self.run("checkout", "--quiet", "-B", branch, self.default_branch, what=f"could not create {branch}")
         self.apply(changes)
-        paths = [c.path for c in changes]
-        self.run("add", "--sparse", "--all", "--", *paths, what="could not stage the changes")
+        for change in changes:
+            self._stage(change)
         env = {"GIT_AUTHOR_NAME": identity.name, "GIT_AUTHOR_EMAIL": identity.email,
                "GIT_COMMITTER_NAME": identity.name, "GIT_COMMITTER_EMAIL": identity.email}
         with self._git.custom_environment(**env):
             self.run("-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message,
                      what="could not commit")
         return self.run("rev-parse", "HEAD", what="could not read the new commit")
+
+    def _stage(self, change: FileChange) -> None:
+        """Index exactly the engine's bytes (no filters, no end-of-line conversion), keeping the file mode."""
+        what = f"could not stage {change.path}"
+        if change.new_text is None:
+            self.run("update-index", "--force-remove", "--", change.path, what=what)
+            return
+        blob = self.run("hash-object", "-w", "--no-filters", "--", change.path, what=what)
+        staged = self.run("ls-files", "--stage", "--", change.path, what=what).split()
+        mode = staged[0] if staged else "100644"
+        self.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{change.path}", what=what)
 
     def same_content(self, remote: RemoteBranch, sha: str) -> bool:
         """True when the remote branch already is this commit's tree on the same base."""

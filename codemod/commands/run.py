@@ -47,6 +47,10 @@ def load_engine() -> Engine:
     return migrate_checkout
 
 
+def make_forge(api_url: str, token: str, *, wait_rate_limit: bool) -> GitHubForge:
+    return GitHubForge(api_url, token, RetryPolicy(wait_for_reset=wait_rate_limit))
+
+
 class RedactingFormatter(logging.Formatter):
     """Censors secrets from every log line (multi-gitter does the same)."""
 
@@ -85,7 +89,7 @@ def execute(args: argparse.Namespace) -> int:
         print(f"consolidate-ci: the migration engine is not available: {exc}", file=sys.stderr)
         return 2
     _setup_logging(args.verbose, token)
-    forge = GitHubForge(api_url, token, RetryPolicy(wait_for_reset=args.wait_rate_limit))
+    forge = make_forge(api_url, token, wait_rate_limit=args.wait_rate_limit)
     services = Services(forge=forge, engine=engine, auth=GitAuth(token))
     options = Options(dry_run=args.dry_run, reopen=args.reopen, workdir=args.workdir, keep_clone=args.keep_clones)
     runs = []
