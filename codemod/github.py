@@ -237,15 +237,15 @@ def classify(status: int, headers: Mapping[str, Any] | None, data: Any, policy: 
         return _Failure("other", status, message)
     retry_after = _header(headers, "retry-after")
     reset = _header(headers, "x-ratelimit-reset")
-    until_reset = max(0.0, float(reset) - policy.clock()) + 1 if reset and reset.isdigit() else None
-    secondary = "secondary rate limit" in message.lower()
+    until_reset = max(0.0, float(reset) - policy.clock()) + 1 if reset and reset.isdigit() else 0.0
+    secondary = status == 429 or any(w in message.lower() for w in ("secondary rate limit", "abuse"))
+    exhausted = _header(headers, "x-ratelimit-remaining") == "0"
     if retry_after and retry_after.isdigit():
         return _Failure("secondary", status, message, float(retry_after))
-    if _header(headers, "x-ratelimit-remaining") == "0" and not secondary:
-        return _Failure("primary", status, message, until_reset or 0.0)
-    if secondary or status == 429 or until_reset is not None:
-        wait = until_reset if until_reset is not None else policy.secondary_wait * 2 ** (attempt - 1)
-        return _Failure("secondary", status, message, wait)
+    if exhausted:
+        return _Failure("secondary" if secondary else "primary", status, message, until_reset)
+    if secondary:
+        return _Failure("secondary", status, message, policy.secondary_wait * 2 ** (attempt - 1))
     return _Failure("other", status, message)
 
 
