@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -126,6 +127,21 @@ def test_group_conditions_that_differ_are_shown_per_job():
 )
 def test_label_escapes(text, expected):
     assert label(text) == expected
+
+
+def _fixture_diagrams() -> list:
+    found = []
+    for page in sorted((ROOT / "fixtures" / "docs").glob("*/after/**/*.md")):
+        text = page.read_bytes().decode("utf-8").replace("\r\n", "\n")
+        for i, block in enumerate(re.findall(r"^```mermaid\n(.*?)^```$", text, flags=re.S | re.M)):
+            found.append(pytest.param(block, id=f"{page.relative_to(ROOT / 'fixtures' / 'docs')}#{i}"))
+    return found
+
+
+@pytest.mark.parametrize("text", _fixture_diagrams())
+def test_mermaid_blocks_of_the_docs_fixtures_parse(text, mermaid_parse):
+    code, out, err = mermaid_parse(text)
+    assert (code, out) == (0, "flowchart-v2"), err
 
 
 def test_graph_is_deterministic():
