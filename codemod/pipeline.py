@@ -245,7 +245,7 @@ def _base(run: RepoRun) -> str:
 
 
 def _refresh(run: RepoRun, previous: PullRequest, config: RepoConfig, forge: Forge, pushed: bool) -> None:
-    changed = previous.body != run.body or previous.title != config.pr.title
+    changed = _normal(previous.body) != _normal(run.body) or previous.title != config.pr.title
     run.pull = previous
     if changed:
         run.pull = forge.update_pull(run.repo, previous.number, title=config.pr.title, body=run.body)
@@ -254,6 +254,10 @@ def _refresh(run: RepoRun, previous: PullRequest, config: RepoConfig, forge: For
         run.action, run.message = Action.UPDATED, f"updated the {what} of pull request #{previous.number}: {previous.url}"
     else:
         run.action, run.message = Action.UNCHANGED, f"pull request #{previous.number} is up to date: {previous.url}"
+
+
+def _normal(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
 
 
 def commit_message(result: RepoResult, config: RepoConfig) -> str:
