@@ -13,17 +13,18 @@ from collections.abc import Iterable, Sequence
 
 from codemod.result import JobNode, MigrationSummary
 
-ROLES = ("ci", "gate", "helper", "publish", "downstream", "cleanup")
+ROLES = ("ci", "gate", "helper", "moved", "publish", "downstream", "cleanup")
 _STYLES = {
     "ci": "fill:#f3f4f6,stroke:#6b7280",
     "gate": "fill:#dbeafe,stroke:#2563eb",
     "helper": "fill:#ede9fe,stroke:#7c3aed",
+    "moved": "fill:#ede9fe,stroke:#7c3aed",  # a moved job the migration did not classify further
     "publish": "fill:#bbf7d0,stroke:#16a34a,stroke-width:2px",
     "downstream": "fill:#e0f2fe,stroke:#0284c7",
     "cleanup": "fill:#fef3c7,stroke:#d97706",
 }
 _GATES, _GROUP = "gates", "publish_group"
-_SHOWN_CONDITION = ("publish", "cleanup", "helper", "downstream")
+_SHOWN_CONDITION = ("publish", "cleanup", "helper", "moved", "downstream")
 
 
 def job_graph(summary: MigrationSummary) -> str:

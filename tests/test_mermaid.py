@@ -63,7 +63,7 @@ GRAPHS = [
                 JobNode(HOSTILE_IDS[7], needs=(HOSTILE_IDS[6], "not-a-job"), condition=STRANGE_CONDITION, role="cleanup"),
                 JobNode(HOSTILE_IDS[8], role="unknown-role"),
                 JobNode(HOSTILE_IDS[9], needs=(HOSTILE_IDS[8],)),
-                JobNode(HOSTILE_IDS[10], needs=(HOSTILE_IDS[9],)),
+                JobNode(HOSTILE_IDS[10], needs=(HOSTILE_IDS[9],), condition="x", role="moved"),
             ]
         ),
         id="mermaid keywords, quotes, brackets and unicode as job ids; markup in conditions",
