@@ -1,0 +1,28 @@
+"""The contract: every request the product sent and every answer the server gave, checked against GitHub's
+official descriptions (REST: openapi-subset.json; GraphQL: graphql-subset.graphql)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import graphql_api, openapi
+from .server import Exchange
+
+
+def problems(exchanges: Iterable[Exchange]) -> list[str]:
+    found: list[str] = []
+    for ex in exchanges:
+        if ex.kind == "rest":
+            found += openapi.check_request(ex.method, ex.path, ex.query, ex.body)
+            found += openapi.check_response(ex.method, ex.path, ex.status, ex.response, ex.injected)
+        elif ex.kind == "graphql":
+            if ex.method != "POST":
+                found.append(f"GraphQL over {ex.method}")
+            found += graphql_api.check_request(ex.body)
+            if ex.status == 200:
+                found += graphql_api.check_response(ex.body, ex.response)
+            else:
+                found += openapi.validate(ex.response, {"$ref": "#/components/schemas/basic-error"}, "graphql error")
+        if ex.kind != "git" and not ex.headers.get("authorization"):
+            found.append(f"{ex.method} {ex.path}: sent without credentials")
+    return found
