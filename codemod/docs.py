@@ -104,7 +104,6 @@ class Mentions:
                     found.append(Mention(start, end, m.group("m"), rename))
         return _without_overlaps(found)
 
-
     def held(self, text: str, found: Sequence[Mention]) -> list[Mention]:
         """The mentions of `found` that dispatch the post workflow while the CI workflow cannot be dispatched.
 
@@ -149,7 +148,7 @@ def update_docs(texts: Mapping[str, str], summary: MigrationSummary, globs: Sequ
     for path in plan.docs:
         if path in plan.post_pages:
             changes.append(FileChange(path, texts[path], None))
-            notes.append(Note(Category.DOCS, plan.deleted_page_message(), Location(path)))
+            notes.append(Note(Category.DOCS, plan.deleted_page_message(), Location(path, 1)))
             continue
         new_text, doc_notes = _update_one(path, texts[path], plan)
         notes += doc_notes
@@ -331,9 +330,11 @@ def _branches(summary: MigrationSummary) -> str:
 
 
 def _intro(summary: MigrationSummary) -> str:
+    publish = "publish" if len(summary.publish_group) > 1 else "publishes"
+    passed = "have passed" if len(summary.gates) > 1 else "has passed"
     text = (
-        f"On a push to {_branches(summary)}, {_codes(summary.publish_group)} publish to production in this "
-        f"workflow, only after {_codes(summary.gates)} have passed"
+        f"On a push to {_branches(summary)}, {_codes(summary.publish_group)} {publish} to production in this "
+        f"workflow, only after {_codes(summary.gates)} {passed}"
     )
     if summary.final_cleanup:
         text += f"; `{summary.final_cleanup}` then removes the staging artifacts"
@@ -616,7 +617,7 @@ class _DocEditor:
             if norm is None:
                 self._note(self.doc.line_of(cmap[a + m.start]), f"could not locate `{_one_line(m.old)}` in this {where}; left unchanged")
                 continue
-            self._edit(*norm, m.rename.new, f"{m.rename.what} in a {where}: `{_one_line(m.old)}` → `{m.rename.new}`")
+            self._edit(*norm, m.rename.new, f"{m.rename.what} in {_a(where)}: `{_one_line(m.old)}` → `{m.rename.new}`")
 
     def _link(self, child: Token, cmap: list[int], content: str) -> bool:
         """Retargets an inline link's destination; True when it now points to the CI workflow's page."""
@@ -717,7 +718,7 @@ class _DocEditor:
             if held:
                 self._held(line, text)
             for m in (m for m in found if m not in held):
-                self._edit(base + m.start, base + m.end, m.rename.new, f"{m.rename.what} in a {where}: `{m.old}` → `{m.rename.new}`")
+                self._edit(base + m.start, base + m.end, m.rename.new, f"{m.rename.what} in {_a(where)}: `{m.old}` → `{m.rename.new}`")
 
     def _definition(self, tok: Token) -> list[tuple[int, int, str]]:
         """Retargets a link reference definition; returns its lines when a removed badge was its only user."""
@@ -797,7 +798,8 @@ class _DocEditor:
             start, end = doc.to_orig(edit.start), doc.to_orig(edit.end)
             text = text[:start] + new + text[end:]
         notes = [Note(Category.DOCS, e.message, Location(doc.path, (doc.line_of(e.start) if e.line is None else e.line) + 1)) for e in kept]
-        return text, sorted(self.notes + notes, key=lambda n: n.location.line if n.location and n.location.line else 0)
+        notes = list(dict.fromkeys(self.notes + notes))
+        return text, sorted(notes, key=lambda n: n.location.line if n.location and n.location.line else 0)
 
 
 def _where(prev: Token | None) -> str:
@@ -808,6 +810,13 @@ def _where(prev: Token | None) -> str:
     if prev.type in ("th_open", "td_open"):
         return "table cell"
     return "paragraph"
+
+
+def _a(where: str) -> str:
+    """`where` with its article: "a heading", "an autolink", "inline HTML", "link text"."""
+    if where in ("inline HTML", "link text"):
+        return where
+    return ("an " if where[0] in "aeiouAEIOU" else "a ") + where
 
 
 def _one_line(text: str) -> str:
