@@ -22,7 +22,7 @@ def problems(exchanges: Iterable[Exchange]) -> list[str]:
             if ex.status == 200:
                 found += graphql_api.check_response(ex.body, ex.response)
             else:
-                found += openapi.validate(ex.response, {"$ref": "#/components/schemas/basic-error"}, "graphql error")
+                found += openapi.check_error(ex.response, f"POST /graphql -> {ex.status}")
         if ex.kind != "git" and not ex.headers.get("authorization"):
             found.append(f"{ex.method} {ex.path}: sent without credentials")
     return found
