@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from github_server import GitHubServer
+from github_server import GitHubServer, contract
 from github_server.testing import loopback_only
 
 from codemod.github import (
@@ -36,6 +36,7 @@ def server(tmp_path, monkeypatch):
     with GitHubServer(tmp_path / "server") as srv:
         srv.add_repo(REPO, {"README.md": "# app\n"})
         yield srv
+        assert contract.problems(srv.exchanges) == []
 
 
 def forge(server: GitHubServer, sleeps: Sleeps | None = None, **policy) -> GitHubForge:

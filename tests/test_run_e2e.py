@@ -122,6 +122,7 @@ def test_a_rerun_opens_nothing_new(gh, capsys):
     assert code == 0 and f"{REPO}: unchanged: pull request #1 is up to date" in out
     assert list(gh.repo(REPO).pulls) == [1] and gh.branches(REPO)[BRANCH] == tip
     assert [e.method for e in gh.exchanges[start:] if e.kind == "rest" and e.method != "GET"] == []
+    assert requests_for(gh, start) <= 2 and "; 2 API request(s)]" in out  # the preflight and the secret names
 
 
 def test_a_human_commit_on_the_branch_is_never_overwritten(gh, capsys):
