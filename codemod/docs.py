@@ -184,6 +184,7 @@ class _Plan:
     post_pages: set[str]
     ci_page: str
     anchors: set[str] = field(default_factory=set)  # heading anchors of the CI page, generated section included
+    slug_renames: dict[str, dict[str, str]] = field(default_factory=dict)  # page -> old anchor -> new anchor
 
     @classmethod
     def build(cls, texts: Mapping[str, str], summary: MigrationSummary, globs: Sequence[str]) -> _Plan:
@@ -193,7 +194,9 @@ class _Plan:
         pages = sorted((p for p in docs if _stem(p) == ci_stem), key=lambda p: ("/workflows/" not in f"/{p}", len(p), p))
         ci_page = pages[0] if pages else f"docs/workflows/{ci_stem}.md"
         plan = cls(summary, Mentions(summary), docs, post_pages, ci_page)
-        plan.anchors = _anchors(texts.get(ci_page, "")) | {_slug(SECTION_TITLE)}
+        plan.slug_renames = {p: _slug_renames(texts[p], plan.mentions) for p in docs if p not in post_pages}
+        renamed = plan.slug_renames.get(ci_page, {})
+        plan.anchors = {renamed.get(a, a) for a in _headings(texts.get(ci_page, ""))} | {_slug(SECTION_TITLE)}
         return plan
 
     @property
@@ -230,15 +233,14 @@ class _Plan:
         if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|//", path):
             new = re.sub(rf"(?<=/){re.escape(post_file)}(?=/|$)", ci_file, path)
             return None if new == path else (new, _keep_anchor(frag))
-        if not path:
-            return None
         decoded = unquote(path)
-        target = _resolve(decoded, doc)
+        target = _resolve(decoded, doc) if path else doc
         if target in self.post_pages:
             return self._to_ci_page(path, frag, doc)
-        if target == self.summary.post_path or posixpath.basename(decoded) == post_file:
+        if path and (target == self.summary.post_path or posixpath.basename(decoded) == post_file):
             return self._to_ci_workflow(path, target, doc), _keep_anchor(frag)
-        return None
+        renamed = self.slug_renames.get(target or "", {}).get((frag or "").lower())
+        return (path, renamed) if renamed else None
 
     def _to_ci_page(self, path: str, frag: str | None, doc: str) -> tuple[str, str | None]:
         anchor = frag if frag is not None and frag.lower() in self.anchors else None
@@ -277,14 +279,30 @@ def _slug(text: str) -> str:
     return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
 
 
-def _anchors(text: str) -> set[str]:
+def _heading_texts(text: str) -> list[str]:
+    """The text of each heading (what GitHub makes its anchor from)."""
     tokens = _markdown().parse(_normalize(text), {})
-    anchors = set()
-    for prev, tok in pairwise(tokens):
-        if prev.type == "heading_open" and tok.type == "inline":
-            words = "".join(c.content for c in tok.children or [] if c.type in ("text", "code_inline"))
-            anchors.add(_slug(words))
-    return anchors
+    return [
+        "".join(c.content for c in tok.children or [] if c.type in ("text", "code_inline"))
+        for prev, tok in pairwise(tokens)
+        if prev.type == "heading_open" and tok.type == "inline"
+    ]
+
+
+def _headings(text: str) -> set[str]:
+    return {_slug(words) for words in _heading_texts(text)}
+
+
+def _slug_renames(text: str, mentions: Mentions) -> dict[str, str]:
+    """The anchors of a page that change when its headings' mentions are rewritten: old -> new."""
+    renames = {}
+    for words in _heading_texts(text):
+        new = words
+        for m in reversed(mentions.find(words, code=True)):
+            new = new[: m.start] + m.rename.new + new[m.end :]
+        if new != words:
+            renames[_slug(words)] = _slug(new)
+    return renames
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -424,6 +442,7 @@ def _link_parts(state: Any, start: int, image: bool) -> dict[str, Any]:
         return parts
     ref = src[after + 1 : end - 1] if after < end and src[after] == "[" else ""
     parts["ref"] = normalizeReference(ref or src[bracket + 1 : label_end])
+    parts["label_is_ref"] = not ref  # a shortcut or collapsed reference: its label must match a definition
     return parts
 
 
@@ -576,15 +595,20 @@ class _DocEditor:
                 self._note(tok.map[0] if tok.map else 0, f"could not locate a mention in this {where}; left unchanged")
             return
         removed = self._badges(tok, children, cmap)
-        excluded = list(removed)
+        frozen = [c.meta["span"] for c in children if c.meta.get("label_is_ref") and "span" in c.meta]
+        excluded = removed + frozen
         stem_regions: list[tuple[int, int]] = []
         for child in children:
             span = child.meta.get("span")
-            if span is None or any(a <= span[0] and span[1] <= b for a, b in removed):
+            if span is None or _within(span, removed):
                 continue
             if "ref" in child.meta:
                 self.used_refs.add(child.meta["ref"])
-            if child.type in ("link_open", "image") and child.markup != "autolink":
+            if child.meta.get("label_is_ref"):
+                self._frozen_label(child, cmap, content)
+            elif _within(span, frozen):
+                continue
+            elif child.type in ("link_open", "image") and child.markup != "autolink":
                 if self._link(child, cmap, content):
                     stem_regions.append((child.meta["label_start"], child.meta["label_end"]))
                 excluded.append((child.meta["label_end"], span[1]))
@@ -598,6 +622,16 @@ class _DocEditor:
                 overlap = (max(gap[0], region[0]), min(gap[1], region[1]))
                 if overlap[0] < overlap[1]:
                     self._mentions(cmap, content, overlap, "link text", code=False, extra=[self._stem_rename()])
+
+    def _frozen_label(self, child: Token, cmap: list[int], content: str) -> None:
+        """A shortcut reference link's label is its definition's name: a mention there stays, with a note."""
+        label = content[child.meta["label_start"] : child.meta["label_end"]]
+        for m in self.mentions.find(label, code=True):
+            self._note(
+                self.doc.line_of(cmap[child.meta["label_start"] + m.start]),
+                f"`{_one_line(m.old)}` names a link reference definition [{_one_line(label)}]; left unchanged, "
+                "rename the reference and its definition by hand",
+            )
 
     def _stem_rename(self) -> Rename:
         post, ci = _stem(self.plan.summary.post_path), _stem(self.plan.ci_page)
@@ -832,6 +866,10 @@ def _align(content_line: str, line: str) -> int | None:
         return len(stripped) - len(content_line)
     found = line.find(content_line)
     return found if found >= 0 else None
+
+
+def _within(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(a <= span[0] and span[1] <= b for a, b in spans)
 
 
 def _gaps(spans: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int]]:
