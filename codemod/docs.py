@@ -169,7 +169,7 @@ def _update_one(path: str, text: str, plan: _Plan) -> tuple[str, list[Note]]:
     try:
         return _DocEditor(_Doc(path, text), plan).run()
     except Exception as exc:  # a doc the editor cannot handle is reported, never fatal for the repository
-        return text, [Note(Category.DOCS, f"could not update this page ({type(exc).__name__}: {exc}); left unchanged", Location(path))]
+        return text, [Note(Category.DOCS, f"could not update this page ({type(exc).__name__}: {exc}); left unchanged", Location(path, 1))]
 
 
 # ---------------------------------------------------------------------------------------------------------

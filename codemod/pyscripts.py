@@ -45,11 +45,14 @@ def update_scripts(texts: Mapping[str, str], summary: MigrationSummary, globs: S
 def update_script(path: str, text: str, mentions: Mentions) -> tuple[str, list[Note]]:
     """One script's new text and notes; a script that does not parse (or cannot be handled) stays as it is."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""  # libcst drops it: put it back
+    source = text[len(bom) :]
     try:
-        module = cst.parse_module(text[len(bom) :])
+        module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        message, line, col = _syntax_error(text, path, exc)
+        message, line, col = _syntax_error(source, path, exc)
         return text, [Note(Category.SCRIPT, f"could not parse this script ({message}); left unchanged", Location(path, line, col))]
+    if module.code != source:
+        return text, [Note(Category.SCRIPT, "libcst does not give this script back unchanged; left unchanged", Location(path, 1))]
     try:
         wrapper = MetadataWrapper(module)
         finder = _DispatchFinder(path, mentions)
@@ -57,10 +60,8 @@ def update_script(path: str, text: str, mentions: Mentions) -> tuple[str, list[N
         rewriter = _Rewriter(path, mentions, finder.dispatch_literals())
         new_module = wrapper.visit(rewriter)
     except Exception as exc:  # never fatal for the repository: reported, file unchanged
-        return text, [Note(Category.SCRIPT, f"could not update this script ({type(exc).__name__}: {exc}); left unchanged", Location(path))]
+        return text, [Note(Category.SCRIPT, f"could not update this script ({type(exc).__name__}: {exc}); left unchanged", Location(path, 1))]
     notes = sorted(finder.notes + rewriter.notes, key=lambda n: (n.location.line or 0) if n.location else 0)
-    if module.code != text[len(bom) :]:
-        return text, [Note(Category.SCRIPT, "libcst does not give this script back unchanged; left unchanged", Location(path))]
     return bom + new_module.code, notes
 
 

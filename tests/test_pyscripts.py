@@ -123,3 +123,9 @@ def test_one_word_post_name_only_as_a_whole_or_quoted_literal():
     source = 'A = "Deploy"\nB = "Deploy the app"\nC = \'gh run list -w "Deploy"\'\n'
     new, _ = update_script("scripts/a.py", source, Mentions(summary))
     assert new == 'A = "CI"\nB = "Deploy the app"\nC = \'gh run list -w "CI"\'\n'
+
+
+def test_a_byte_order_mark_is_kept():
+    new, notes = update_script("scripts/a.py", "\ufeffX = 'smart-staging-cleanup'\r\n", Mentions(seed_summary()))
+    assert new == "\ufeffX = 'final-cleanup'\r\n"
+    assert [str(n) for n in notes] == ["[script] scripts/a.py:1: the old cleanup job in a string: `smart-staging-cleanup` → `final-cleanup`"]
