@@ -255,3 +255,39 @@ def test_no_token_is_one_clear_line(gh):
         resolve_token("https://api.github.com", {}, which=which, run=gh or _gh(""))
     assert str(caught.value) == ("no GitHub token for github.com: set GH_TOKEN or GITHUB_TOKEN, "
                                  "or log in with `gh auth login --hostname github.com`")
+
+
+def _graphql_answer(errors=None, **repository):
+    node = {"nameWithOwner": REPO, "url": "https://github.com/acme/app", "isArchived": False, "viewerPermission": None,
+            "defaultBranchRef": {"name": "main", "refUpdateRule": None, "rules": None}, "pullRequests": {"nodes": []},
+            **repository}
+    return {"data": {"repository": node}, **({"errors": errors} if errors else {})}
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        pytest.param(_graphql_answer(), {"can_push": None, "checks_known": True}, id="no permission said: unknown"),
+        pytest.param(_graphql_answer([{"message": "no", "type": "FORBIDDEN", "path": ["repository", "defaultBranchRef", "rules"]}]),
+                     {"checks_known": False}, id="rules unreadable: checks unknown"),
+        pytest.param(_graphql_answer(defaultBranchRef=None), {"default_branch": None}, id="empty repository"),
+        pytest.param(_graphql_answer(pullRequests={"nodes": [
+            {"number": 4, "url": "u", "state": "OPEN", "isDraft": False, "title": "t", "body": "", "headRefName": "b",
+             "isCrossRepository": True}]}), {"pulls": ()}, id="a fork's pull request with the same branch name is not ours"),
+    ],
+)
+def test_parse_preflight(answer, expected):
+    from codemod.github import parse_preflight
+
+    pre = parse_preflight(REPO, answer, "https://api.github.com")
+    got = {"can_push": pre.repo.can_push, "checks_known": pre.checks_known, "default_branch": pre.repo.default_branch,
+           "pulls": pre.pulls}
+    assert {k: got[k] for k in expected} == expected
+    assert pre.repo.clone_url == "https://github.com/acme/app.git"
+
+
+def test_graphql_rate_limited_is_a_rate_limit():
+    from codemod.github import parse_preflight
+
+    with pytest.raises(RateLimited, match="GraphQL rate limit"):
+        parse_preflight(REPO, {"data": {"repository": None}, "errors": [{"type": "RATE_LIMITED", "message": "x"}]}, "")
