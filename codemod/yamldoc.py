@@ -1,0 +1,2189 @@
+"""Format-preserving YAML documents: parse with ruamel.yaml, edit the original text.
+
+A `YamlDocument` keeps the original text. ruamel.yaml's composer gives the node tree with exact character
+positions; the round-trip constructor gives `data`. Every edit becomes a splice `(start, end, replacement)` on
+the original text, computed from the original parse; overlapping splices raise `YamlEditError`; `render()`
+applies them in text order. The document is never re-serialised: every byte outside the splices stays as it
+was, and new text copies the file's own style (`Style`: indentation, sequence indentation, line ending, quote,
+flow spacing). `render()` then checks itself: the output is parsed again and its plain data must equal the
+original plain data with the edits applied to it (a shadow copy kept alongside the splices).
+
+Paths (`YamlPath`) are keys and sequence indexes from the root and always refer to the ORIGINAL document.
+
+Tags: `if: !cancelled()` is a YAML tag `!cancelled()` on an empty scalar, not an expression. `data` keeps
+ruamel's `TaggedScalar`; `plain()` gives a scalar with a local tag as its source text (`"!cancelled()"`, the
+tag and the value joined by a space when there is one), which is what the author meant and lets the expression
+layer see it. Editing such a value replaces the tag with it. Standard tags (`!!str 1`) give the value.
+
+Keys that are not strings in YAML (`1:`, `true:`) are addressed by their source text in paths.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import TaggedScalar
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+from codemod.errors import InputError
+
+YamlPath = tuple[str | int, ...]
+
+__all__ = ["FlowList", "InputError", "Raw", "Style", "YamlDocument", "YamlEditError", "YamlPath"]
+
+
+class YamlEditError(Exception):
+    """An edit that cannot be made safely: overlap, missing path, a shape it cannot express."""
+
+
+@dataclass(frozen=True)
+class Style:
+    """How the file writes YAML; new text copies it."""
+
+    indent: int = 2
+    seq_indent: int = 2
+    newline: str = "\n"
+    quote: str = "'"
+    flow_space: bool = False
+
+
+class Raw(str):
+    """Value text inserted verbatim (single-line flow or scalar text, e.g. `${{ x }}` or `[a, b]`)."""
+
+
+class FlowList(list):
+    """A list written as a flow sequence; inner spacing from `Style.flow_space`."""
+
+
+# --------------------------------------------------------------------------------------------- text
+
+
+class _Lines:
+    """Line table of a text: line i is text[starts[i]:starts[i+1]], its ending included."""
+
+    __slots__ = ("n", "starts", "text")
+
+    def __init__(self, text: str):
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self.text = text
+        self.starts = starts
+        self.n = len(starts) - (1 if starts[-1] == len(text) else 0)
+
+    def line_of(self, index: int) -> int:
+        return bisect.bisect_right(self.starts, index) - 1
+
+    def start(self, i: int) -> int:
+        return self.starts[i] if i < len(self.starts) else len(self.text)
+
+    def next(self, i: int) -> int:
+        return self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+
+    def end(self, i: int) -> int:
+        """Index where line i's content ends (before its line ending)."""
+        s, e = self.start(i), self.next(i)
+        if e > s and self.text[e - 1] == "\n":
+            e -= 1
+            if e > s and self.text[e - 1] == "\r":
+                e -= 1
+        return e
+
+    def eol(self, i: int) -> str:
+        return self.text[self.end(i) : self.next(i)]
+
+    def line(self, i: int) -> str:
+        return self.text[self.start(i) : self.end(i)]
+
+    def col(self, index: int) -> int:
+        return index - self.starts[self.line_of(index)]
+
+    def indent(self, i: int) -> int:
+        line = self.line(i)
+        return len(line) - len(line.lstrip(" "))
+
+    def blank(self, i: int) -> bool:
+        return 0 <= i < self.n and not self.line(i).strip()
+
+    def is_comment(self, i: int) -> bool:
+        return 0 <= i < self.n and self.line(i).lstrip().startswith("#")
+
+
+def _fmt_path(path: YamlPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "<root>"
+
+
+def _skip_space(text: str, i: int) -> int:
+    """Next index at or after i that is not a space, tab, line break or comment."""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t\r\n":
+            i += 1
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n"):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        else:
+            break
+    return i
+
+
+_TOKEN_END = re.compile(r"[\s,\[\]{}]|$")
+
+
+def _token_end(text: str, i: int) -> int:
+    m = _TOKEN_END.search(text, i)
+    return m.start() if m else len(text)
+
+
+# ------------------------------------------------------------------------------------------ parsing
+
+
+def _input_error(text: str, path: str | None, index: int, message: str) -> InputError:
+    lines = _Lines(text)
+    index = max(0, min(index, len(text)))
+    line = lines.line_of(index)
+    return InputError(message, path, line + 1, index - lines.start(line) + 1)
+
+
+def _scanner_error(text: str, path: str | None, exc: MarkedYAMLError) -> InputError:
+    mark = exc.problem_mark or exc.context_mark
+    index = mark.index if mark is not None else 0
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "'\\t'" in problem:
+        head = text[text.rfind("\n", 0, index) + 1 : index]
+        if not head.strip():
+            return _input_error(text, path, index, "tab character used for indentation")
+    if "expected a single document" in str(exc.context or ""):
+        return _input_error(
+            text, path, index, "multiple YAML documents in one file (a second one starts here)"
+        )
+    return _input_error(text, path, index, f"invalid YAML: {problem}")
+
+
+def _find_duplicate(text: str, path: str | None, root: Node) -> InputError | None:
+    for node in _walk_nodes(root):
+        if not isinstance(node, MappingNode):
+            continue
+        seen: dict[tuple[str, str], Node] = {}
+        for key, _value in node.value:
+            if not isinstance(key, ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                continue
+            ident = (str(key.tag), key.value)
+            if ident in seen:
+                first = seen[ident].start_mark.index
+                line = _Lines(text).line_of(first) + 1
+                msg = f"duplicate key {key.value!r} (first defined at line {line})"
+                return _input_error(text, path, key.start_mark.index, msg)
+            seen[ident] = key
+    return None
+
+
+def _walk_nodes(root: Node) -> Iterator[Node]:
+    """Every node once (aliases are the same objects as their anchors)."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, MappingNode):
+            for key, value in reversed(node.value):
+                stack.append(value)
+                stack.append(key)
+        elif isinstance(node, SequenceNode):
+            stack.extend(reversed(node.value))
+
+
+def _load(text: str, path: str | None) -> tuple[Node | None, Any]:
+    yaml = YAML()
+    constructor, _parser = yaml.get_constructor_parser(text)
+    try:
+        root = constructor.composer.get_single_node()
+    except ReaderError as exc:
+        raise _input_error(
+            text, path, exc.position, f"invalid YAML: {exc.reason} ({exc.character!r})"
+        ) from None
+    except MarkedYAMLError as exc:
+        raise _scanner_error(text, path, exc) from None
+    except YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path, 1, 1) from None
+    if root is None:
+        return None, None
+    try:
+        data = constructor.construct_document(root)
+    except DuplicateKeyError as exc:
+        raise (_find_duplicate(text, path, root) or _scanner_error(text, path, exc)) from None
+    except MarkedYAMLError as exc:
+        raise _scanner_error(text, path, exc) from None
+    return root, data
+
+
+def _check_root(text: str, path: str | None, root: Node | None, fragment: bool) -> None:
+    if root is None:
+        if not fragment:
+            raise InputError("empty document (no YAML content)", path, 1, 1)
+        return
+    if isinstance(root, MappingNode) or (fragment and isinstance(root, SequenceNode)):
+        return
+    kind = "a sequence" if isinstance(root, SequenceNode) else "a scalar"
+    raise _input_error(
+        text, path, root.start_mark.index, f"the document root must be a mapping, found {kind}"
+    )
+
+
+# ------------------------------------------------------------------------------------------- style
+
+
+def _most_common(counter: Counter, default: Any) -> Any:
+    if not counter:
+        return default
+    best = max(counter.values())
+    return min(k for k, v in counter.items() if v == best)
+
+
+def _detect_style(text: str, root: Node | None) -> Style:
+    indents: Counter = Counter()
+    seqs: Counter = Counter()
+    quotes: Counter = Counter()
+    flows: Counter = Counter()
+    for node in _walk_nodes(root) if root is not None else ():
+        if isinstance(node, ScalarNode):
+            if node.style in ("'", '"'):
+                quotes[node.style] += 1
+        elif isinstance(node, SequenceNode):
+            start = node.start_mark.index
+            if node.flow_style and node.value and text[start] == "[":
+                flows[text[start + 1] == " "] += 1
+        elif not node.flow_style:
+            _count_offsets(node, indents, seqs)
+    crlf = text.count("\r\n")
+    indent = _most_common(Counter({k: v for k, v in indents.items() if k > 0}), 2)
+    return Style(
+        indent=indent,
+        seq_indent=_most_common(Counter({k: v for k, v in seqs.items() if k >= 0}), indent),
+        newline="\r\n" if crlf > text.count("\n") - crlf else "\n",
+        quote='"' if quotes['"'] > quotes["'"] else "'",
+        flow_space=flows[True] > flows[False],
+    )
+
+
+def _count_offsets(node: MappingNode, indents: Counter, seqs: Counter) -> None:
+    for key, value in node.value:
+        kmark = key.start_mark
+        if isinstance(value, MappingNode) and not value.flow_style and value.value:
+            first = value.value[0][0].start_mark
+            if first.line > kmark.line:
+                indents[first.column - kmark.column] += 1
+        elif isinstance(value, SequenceNode) and not value.flow_style and value.value:
+            vmark = value.start_mark
+            if vmark.line > kmark.line:
+                seqs[vmark.column - kmark.column] += 1
+
+
+# ------------------------------------------------------------------------------------------- index
+
+_BLOCK_HEADER = re.compile(r"([|>])([1-9+-]?)([1-9+-]?)")
+
+
+class _Entry:
+    """One mapping entry, sequence item or the root, with its positions in the original text.
+
+    start: the key (mapping), the '-' (block sequence), the item (flow sequence) or the root node.
+    vstart/vend: where the value's text starts and where its content ends (before trailing blank lines).
+    """
+
+    __slots__ = (
+        "alias",
+        "col",
+        "colon",
+        "flow",
+        "inline",
+        "key",
+        "key_end",
+        "key_node",
+        "kids",
+        "kind",
+        "line",
+        "node",
+        "path",
+        "span",
+        "start",
+        "vend",
+        "vstart",
+    )
+
+    def __init__(self, path: YamlPath, kind: str, key: str | int | None, flow: bool = False):
+        self.path, self.kind, self.key, self.flow = path, kind, key, flow
+        self.alias = False
+        self.colon: int | None = None
+        self.key_node: Node | None = None
+        self.key_end = 0
+        self.vstart = self.vend = -1
+        self.kids: list[_Entry] | None = None
+        self.span: tuple[int, int, int] | None = None
+
+    @property
+    def block(self) -> bool:
+        """The value is a block mapping or block sequence (not an alias)."""
+        return (
+            not self.alias and isinstance(self.node, (MappingNode, SequenceNode)) and not self.node.flow_style
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not self.alias and self.vstart == self.vend and isinstance(self.node, ScalarNode)
+
+
+class _Index:
+    """Entries of every path reachable without going through an alias, in document order."""
+
+    def __init__(self, text: str, root: Node):
+        self.text = text
+        self.lines = _Lines(text)
+        self.entries: dict[YamlPath, _Entry] = {}
+        self.defined: dict[int, YamlPath] = {}
+        self.interior = bytearray(self.lines.n + 2)
+        self.block_scalars: list[_Entry] = []
+        top = _Entry((), "root", None)
+        top.node = root
+        top.start = top.vstart = _skip_props(text, root.start_mark.index)
+        self._place(top)
+        self._visit(top)
+
+    def _place(self, e: _Entry) -> None:
+        e.line = self.lines.line_of(e.start)
+        ls = self.lines.start(e.line)
+        e.col = e.start - ls
+        e.inline = bool(self.text[ls : e.start].strip())
+
+    def _visit(self, e: _Entry) -> None:
+        self.entries[e.path] = e
+        node = e.node
+        if e.alias:
+            return
+        self.defined[id(node)] = e.path
+        if isinstance(node, MappingNode):
+            e.kids = self._map_kids(e)
+        elif isinstance(node, SequenceNode):
+            e.kids = self._seq_kids(e)
+        if e.empty:
+            return
+        if isinstance(node, ScalarNode):
+            e.vend = self._scalar_end(e)
+        elif node.flow_style:
+            e.vend = node.end_mark.index
+        else:
+            e.vend = e.kids[-1].vend if e.kids else e.vstart
+            return
+        first, last = self.lines.line_of(e.vstart), self.lines.line_of(max(e.vend - 1, e.vstart))
+        if last > first:
+            self.interior[first + 1 : last + 1] = b"\x01" * (last - first)
+
+    def _scalar_end(self, e: _Entry) -> int:
+        node, text = e.node, self.text
+        if node.style not in ("|", ">"):
+            return node.end_mark.index
+        self.block_scalars.append(e)
+        start, end = node.start_mark.index, node.end_mark.index
+        header = _BLOCK_HEADER.search(text, start)
+        header_end = self.lines.end(self.lines.line_of(start))
+        if header and "+" in header.group(0):
+            if text[end - 1 : end] == "\n":
+                end -= 2 if text[end - 2 : end] == "\r\n" else 1
+            return max(end, header_end)
+        while end > header_end and text[end - 1] in " \t\r\n":
+            end -= 1
+        return end
+
+    def _value(self, e: _Entry, value: Node, after: int) -> None:
+        e.node = value
+        if id(value) in self.defined:
+            i = _skip_space(self.text, after)
+            if self.text[i : i + 1] != "*":
+                raise YamlEditError(
+                    f"line {self.lines.line_of(i) + 1}: cannot locate the alias at {_fmt_path(e.path)}"
+                )
+            e.alias, e.vstart, e.vend = True, i, _token_end(self.text, i + 1)
+        elif isinstance(value, ScalarNode) and value.start_mark.index == value.end_mark.index:
+            e.vstart = e.vend = after
+        else:
+            e.vstart = value.start_mark.index
+
+    def _map_kids(self, parent: _Entry) -> list[_Entry]:
+        text, kids, flow = self.text, [], bool(parent.node.flow_style)
+        for key, value in parent.node.value:
+            e = _Entry((*parent.path, key.value), "map", key.value, flow)
+            e.key_node, e.start, e.key_end = key, key.start_mark.index, key.end_mark.index
+            self.defined.setdefault(id(key), e.path)
+            c = e.key_end
+            while text[c : c + 1] in (" ", "\t"):
+                c += 1
+            e.colon = c if text[c : c + 1] == ":" else None
+            self._place(e)
+            self._value(e, value, c + 1 if e.colon is not None else e.key_end)
+            kids.append(e)
+            self._visit(e)
+        return kids
+
+    def _seq_kids(self, parent: _Entry) -> list[_Entry]:
+        text, kids, flow = self.text, [], bool(parent.node.flow_style)
+        pos = _skip_props(text, parent.node.start_mark.index)
+        if flow:
+            pos += 1
+        for idx, item in enumerate(parent.node.value):
+            e = _Entry((*parent.path, idx), "seq", idx, flow)
+            j = _skip_space(text, pos)
+            if flow and text[j : j + 1] == ",":
+                j = _skip_space(text, j + 1)
+            elif not flow and text[j : j + 1] != "-":
+                raise YamlEditError(
+                    f"line {self.lines.line_of(j) + 1}: cannot locate the '-' of {_fmt_path(e.path)}"
+                )
+            e.start = j
+            self._place(e)
+            self._value(e, item, j if flow else j + 1)
+            kids.append(e)
+            self._visit(e)
+            pos = e.vend
+        return kids
+
+    # -- spans
+
+    def span(self, e: _Entry) -> tuple[int, int, int]:
+        """(first line with its own leading comments, line of the key or '-', last line with trailing comments)."""
+        if e.span is None:
+            lines, interior = self.lines, self.interior
+            head = e.line
+            last = lines.line_of(max(e.vend - 1, e.start)) if e.kind != "root" else lines.n - 1
+            j = last + 1
+            while j < lines.n:
+                if lines.blank(j):
+                    j += 1
+                elif not interior[j] and lines.is_comment(j) and lines.indent(j) > e.col:
+                    last = j
+                    j += 1
+                else:
+                    break
+            first = head
+            while (
+                not e.inline
+                and e.kind != "root"
+                and lines.is_comment(first - 1)
+                and not interior[first - 1]
+                and lines.indent(first - 1) == e.col
+            ):
+                first -= 1
+            e.span = (first, head, last)
+        return e.span
+
+
+def _skip_props(text: str, i: int) -> int:
+    """Skip a node's anchor and tag (`&a !t `) to its content."""
+    while text[i : i + 1] in ("&", "!"):
+        i = _token_end(text, i)
+        while text[i : i + 1] in (" ", "\t"):
+            i += 1
+    return i
+
+
+# ----------------------------------------------------------------------------------- expected data
+
+
+def _plain(obj: Any, memo: dict[int, Any]) -> Any:
+    if isinstance(obj, dict):
+        if id(obj) in memo:
+            return memo[id(obj)]
+        out: dict = {}
+        memo[id(obj)] = out
+        for key, value in obj.items():
+            out[_plain(key, memo)] = _plain(value, memo)
+        return out
+    if isinstance(obj, list):
+        if id(obj) in memo:
+            return memo[id(obj)]
+        seq: list = []
+        memo[id(obj)] = seq
+        seq.extend(_plain(v, memo) for v in obj)
+        return seq
+    if isinstance(obj, TaggedScalar):
+        tag = str(obj.tag.value if hasattr(obj.tag, "value") else obj.tag)
+        value = "" if obj.value is None else str(obj.value)
+        if tag.startswith("!"):
+            return f"{tag} {value}" if value else tag
+        return value
+    if isinstance(obj, (ScalarBoolean, bool)):
+        return bool(obj)
+    for kind in (int, float, str):
+        if isinstance(obj, kind):
+            return kind(obj)
+    return obj
+
+
+def _canon(obj: Any) -> Any:
+    """Comparable form that keeps key order and scalar types (True is not 1)."""
+    if isinstance(obj, dict):
+        return ("{}", tuple((_canon(k), _canon(v)) for k, v in obj.items()))
+    if isinstance(obj, list):
+        return ("[]", tuple(_canon(v) for v in obj))
+    return (type(obj).__name__, obj)
+
+
+class _SMap:
+    """Shadow mapping: items [sortkey, original key or None, key, value], sorted by text position."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[list] = []
+
+
+class _SSeq:
+    """Shadow sequence: items [sortkey, original index or None, None, value]."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[list] = []
+
+
+_FAR = float("inf")
+
+
+def _shadow(value: Any, path: YamlPath, index: _Index, memo: dict[int, Any]) -> Any:
+    if not isinstance(value, (dict, list)):
+        return value
+    if id(value) in memo:
+        return memo[id(value)]
+    out: _SMap | _SSeq = _SMap() if isinstance(value, dict) else _SSeq()
+    memo[id(value)] = out
+    pairs = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in pairs:
+        entry = index.entries.get((*path, key))
+        sortkey = (entry.start if entry is not None else _FAR, 1, 0)
+        orig_key = key if isinstance(value, dict) else None
+        out.items.append([sortkey, key, orig_key, _shadow(item, (*path, key), index, memo)])
+    return out
+
+
+def _unshadow(value: Any) -> Any:
+    if isinstance(value, _SMap):
+        return {item[2]: _unshadow(item[3]) for item in sorted(value.items, key=lambda it: it[0])}
+    if isinstance(value, _SSeq):
+        return [_unshadow(item[3]) for item in sorted(value.items, key=lambda it: it[0])]
+    return value
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+_R11 = VersionedResolver(version=(1, 1))
+_R12 = VersionedResolver(version=(1, 2))
+_STR_TAG = "tag:yaml.org,2002:str"
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
+_INDICATORS = "-?:,[]{}#&*!|>'\"%@`"
+_FLOW_UNSAFE = re.compile(r"[,\[\]{}:#]")
+
+
+def _resolves_to_str(s: str) -> bool:
+    """Read as a string by YAML 1.1 and 1.2 readers alike (so not yes/on/1.0/~/2020-01-01...)."""
+    return all(str(r.resolve(ScalarNode, s, (True, False))) == _STR_TAG for r in (_R11, _R12))
+
+
+def _plain_ok(s: str, flow: bool = False) -> bool:
+    """`s` can be written as a plain scalar and reads back as the same string."""
+    if not s or s != s.strip() or "\t" in s or "\n" in s or _UNPRINTABLE.search(s):
+        return False
+    if s[0] in _INDICATORS and not (s[0] in "-?:" and len(s) > 1 and s[1] not in " ,[]{}"):
+        return False
+    if s.startswith(("---", "...")) or ": " in s or " #" in s or s.endswith(":"):
+        return False
+    if flow and _FLOW_UNSAFE.search(s):
+        return False
+    return _resolves_to_str(s)
+
+
+def _single_quoted(s: str) -> str | None:
+    if "\n" in s or _UNPRINTABLE.search(s):
+        return None
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _double_quoted(s: str) -> str:
+    out = []
+    for c in s:
+        if c in '\\"':
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif c == "\r":
+            out.append("\\r")
+        elif _UNPRINTABLE.match(c):
+            code = ord(c)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def _quoted(s: str, quote: str) -> str:
+    return (_single_quoted(s) if quote == "'" else None) or _double_quoted(s)
+
+
+def _float_text(value: float) -> str:
+    if value != value:
+        return ".nan"
+    if value in (float("inf"), float("-inf")):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value)
+    return text if any(c in text for c in ".en") else text + ".0"
+
+
+def _scalar_text(value: Any, style: Style, *, flow: bool = False, quote: str | None = None) -> str | None:
+    """Single-line text of a scalar; None for a multi-line string (a block scalar, outside flow)."""
+    if isinstance(value, Raw):
+        if "\n" in value or "\r" in value:
+            raise YamlEditError(f"Raw text must be a single line: {value!r}")
+        return str(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return _float_text(value)
+    if not isinstance(value, str):
+        raise YamlEditError(f"cannot write a value of type {type(value).__name__}")
+    if "\n" in value and not flow:
+        return None
+    if quote is None and _plain_ok(value, flow):
+        return value
+    return _quoted(value, quote or style.quote)
+
+
+def _key_text(key: str | int, style: Style, quote: str | None = None) -> str:
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    if not isinstance(key, str):
+        raise YamlEditError(f"mapping keys must be strings, not {type(key).__name__}")
+    if quote is None and _plain_ok(key) and ":" not in key and "#" not in key:
+        return key
+    return _quoted(key, quote or style.quote)
+
+
+def _chomp_of(value: str) -> tuple[str, int]:
+    trailing = len(value) - len(value.rstrip("\n"))
+    return ("-" if trailing == 0 else "" if trailing == 1 else "+"), trailing
+
+
+def _block_lines(value: str, col: int, parent_col: int, folded: bool = False) -> tuple[str, list[str]] | None:
+    """Header (`|-`, `>2` ...) and content lines of a block scalar for `value`, or None if it cannot be one."""
+    if "\r" in value or _UNPRINTABLE.search(value):
+        return None
+    chomp, trailing = _chomp_of(value)
+    body = value[: len(value) - trailing]
+    if not body.strip():
+        return None
+    segments = body.split("\n")
+    if folded:
+        if segments[0] == "" or any(s[:1] in (" ", "\t") for s in segments):
+            return None
+        segments = _fold_segments(segments)
+    first = next(s for s in segments if s.strip())
+    leading_ws = any(s and not s.strip() for s in segments[: segments.index(first)])
+    indicator = ""
+    if first[0] in " \t" or leading_ws:
+        if not 1 <= col - parent_col <= 9:
+            return None
+        indicator = str(col - parent_col)
+    out = [(" " * col + s) if s else "" for s in segments] + [""] * max(0, trailing - 1)
+    return (">" if folded else "|") + indicator + chomp, out
+
+
+def _fold_segments(segments: list[str]) -> list[str]:
+    """Lines of a folded scalar whose value has these newline-separated segments."""
+    out = [segments[0]]
+    for seg in segments[1:]:
+        out.append("")
+        if seg:
+            out.append(seg)
+    return out
+
+
+def _dashed(line: str, dash_col: int) -> str:
+    """Put the '-' of a sequence item at dash_col on a line indented for the item's content."""
+    return " " * dash_col + "-" + line[dash_col + 1 :]
+
+
+class _Writer:
+    """Writes new values as YAML lines in a document's style."""
+
+    def __init__(self, style: Style):
+        self.style = style
+
+    def entry(self, key: str | int, value: Any, col: int) -> list[str]:
+        head, lines = self.value(value, col, col + self.style.indent, col + self.style.seq_indent)
+        return [" " * col + _key_text(key, self.style) + ":" + head, *lines]
+
+    def value(self, value: Any, parent_col: int, map_col: int, seq_col: int) -> tuple[str, list[str]]:
+        """Text after `key:` on the key line, and the lines that follow it."""
+        if isinstance(value, FlowList):
+            return " " + self.flow(value), []
+        if isinstance(value, dict):
+            if not value:
+                return " {}", []
+            return "", [line for k, v in value.items() for line in self.entry(k, v, map_col)]
+        if isinstance(value, list):
+            if not value:
+                return " []", []
+            return "", [line for v in value for line in self.item(v, seq_col)]
+        if value is None:
+            return "", []
+        text = _scalar_text(value, self.style)
+        if text is not None:
+            return " " + text, []
+        block = _block_lines(value, map_col, parent_col)
+        if block is None:
+            return " " + _double_quoted(value), []
+        return " " + block[0], block[1]
+
+    def item(self, value: Any, dash_col: int, offset: int = 2) -> list[str]:
+        pad = dash_col + offset
+        if isinstance(value, dict) and value and not isinstance(value, FlowList):
+            lines = [line for k, v in value.items() for line in self.entry(k, v, pad)]
+        elif isinstance(value, list) and value and not isinstance(value, FlowList):
+            lines = [line for v in value for line in self.item(v, pad)]
+        else:
+            head, rest = self.value("null" if value is None else value, dash_col, pad, pad)
+            if value is None:
+                head = " null"
+            return [" " * dash_col + "-" + " " * (offset - 1) + head.lstrip(" "), *rest]
+        lines[0] = _dashed(lines[0], dash_col)
+        return lines
+
+    def flow(self, items: list) -> str:
+        if not items:
+            return "[]"
+        pad = " " if self.style.flow_space else ""
+        return "[" + pad + ", ".join(self.flow_value(v) for v in items) + pad + "]"
+
+    def flow_value(self, value: Any) -> str:
+        if isinstance(value, list):
+            return self.flow(value)
+        if isinstance(value, dict):
+            inner = ", ".join(f"{_key_text(k, self.style)}: {self.flow_value(v)}" for k, v in value.items())
+            return "{" + inner + "}"
+        return _scalar_text(value, self.style, flow=True) or "null"
+
+
+def _comment_lines(comment: str | list[str] | None, col: int) -> list[str]:
+    if comment is None:
+        return []
+    parts = comment.split("\n") if isinstance(comment, str) else [p for c in comment for p in c.split("\n")]
+    return [" " * col + ("# " + p if p.strip() else "#").rstrip() for p in parts]
+
+
+def _plain_value(value: Any) -> Any:
+    """The plain data a value given to an edit reads back as."""
+    if isinstance(value, Raw):
+        try:
+            loaded = YAML().load("v: " + str(value) + "\n")
+        except YAMLError as exc:
+            raise YamlEditError(f"Raw text is not a YAML value: {value!r} ({exc})") from None
+        return _plain(loaded["v"], {})
+    if isinstance(value, dict):
+        return {k: _plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, str)):
+        return value
+    raise YamlEditError(f"cannot write a value of type {type(value).__name__}")
+
+
+# ---------------------------------------------------------------------------------------- splices
+
+
+@dataclass
+class _Splice:
+    start: int
+    end: int
+    text: str
+    seq: int
+    path: YamlPath
+    kind: str = "edit"  # "edit", "delete" (resolved at render), "flow" (a flow sequence rewritten at render)
+
+
+def _overlap(a: _Splice, b: _Splice) -> bool:
+    if a.start == a.end and b.start == b.end:
+        return False
+    if a.start == a.end:
+        return b.start < a.start < b.end
+    if b.start == b.end:
+        return a.start < b.start < a.end
+    return a.start < b.end and b.start < a.end
+
+
+def _apply(text: str, splices: list[_Splice]) -> str:
+    out, pos = [], 0
+    for sp in sorted(splices, key=lambda s: (s.start, s.end > s.start, s.seq)):
+        out.append(text[pos : sp.start])
+        out.append(sp.text)
+        pos = max(pos, sp.end)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------------------ flow models
+
+
+class _FlowModel:
+    """A flow sequence being edited: its items' texts and separators, rewritten as one splice at render."""
+
+    def __init__(self, text: str, entry: _Entry, style: Style, seq: int):
+        kids = entry.kids or []
+        self.open = _skip_props(text, entry.vstart)
+        self.close = entry.vend - 1
+        self.seq = seq
+        self.items: list[list] = [[k.key, text[k.vstart : k.vend]] for k in kids]
+        self.seps = [text[a.vend : b.vstart] for a, b in itertools.pairwise(kids)]
+        if kids:
+            self.lead = text[self.open + 1 : kids[0].vstart]
+            self.trail = text[kids[-1].vend : self.close]
+        else:
+            self.lead = self.trail = " " if style.flow_space else ""
+
+    def find(self, orig: int) -> int:
+        for i, item in enumerate(self.items):
+            if item[0] == orig:
+                return i
+        raise YamlEditError(f"item {orig} of the flow sequence was already removed")
+
+    def render(self) -> str:
+        if not self.items:
+            return ""
+        default = self.seps[0] if self.seps else ", "
+        out = [self.lead]
+        for i, (orig, item) in enumerate(self.items):
+            if i:
+                prev = self.items[i - 1][0]
+                adjacent = orig is not None and prev is not None and orig == prev + 1
+                out.append(self.seps[prev] if adjacent else default)
+            out.append(item)
+        out.append(self.trail)
+        return "".join(out)
+
+
+# ------------------------------------------------------------------------------------ shadow edits
+
+
+_NEW = object()
+
+
+class _ShadowOps:
+    """Applies each edit to the shadow copy of the data that `render()` checks the output against."""
+
+    _seq: int
+    _shadow: Any
+
+    def _s_find(self, container: Any, orig: Any) -> list | None:
+        if isinstance(container, (_SMap, _SSeq)):
+            for item in container.items:
+                if item[1] is not _NEW and item[1] == orig:
+                    return item
+        return None
+
+    def _s_at(self, path: YamlPath) -> Any:
+        node = self._shadow()
+        for part in path:
+            item = self._s_find(node, part)
+            if item is None:
+                raise YamlEditError(f"{_fmt_path(path)} was removed or replaced by an earlier edit")
+            node = item[3]
+        return node
+
+    def _s_container(self, path: YamlPath, kind: type) -> _SMap | _SSeq:
+        node = self._s_at(path)
+        if isinstance(node, kind):
+            return node
+        if node is None or node == {} or node == []:
+            new = kind()
+            parent = self._s_find(self._s_at(path[:-1]), path[-1])
+            parent[3] = new
+            return new
+        raise YamlEditError(f"{_fmt_path(path)} is not a {'mapping' if kind is _SMap else 'sequence'}")
+
+    def _s_set(self, path: YamlPath, value: Any) -> None:
+        item = self._s_find(self._s_at(path[:-1]), path[-1])
+        if item is None:
+            raise YamlEditError(f"{_fmt_path(path)} was removed by an earlier edit")
+        item[3] = value
+
+    def _s_insert(self, path: YamlPath, key: Any, value: Any, pos: int, kind: type = _SMap) -> None:
+        container = self._s_container(path, kind)
+        container.items.append([(pos, 0, self._seq), _NEW, key, value])
+
+    def _s_delete(self, path: YamlPath) -> None:
+        container = self._s_at(path[:-1])
+        item = self._s_find(container, path[-1])
+        if item is None:
+            raise YamlEditError(f"{_fmt_path(path)} was already removed")
+        container.items.remove(item)
+
+    def _s_rename(self, path: YamlPath, new_key: str) -> None:
+        item = self._s_find(self._s_at(path[:-1]), path[-1])
+        if item is None:
+            raise YamlEditError(f"{_fmt_path(path)} was removed by an earlier edit")
+        item[2] = new_key
+
+
+# -------------------------------------------------------------------------------------- text edits
+
+
+def _is_block_value(value: Any) -> bool:
+    return isinstance(value, (dict, list)) and not isinstance(value, FlowList) and bool(value)
+
+
+class _Placement:
+    """Shared helpers of the edit operations: where things are, how lines are inserted."""
+
+    text: str
+    style: Style
+    _index: _Index
+    _splices: list[_Splice]
+    _seq: int
+
+    # -- positions
+
+    def _nl(self, line: int) -> str:
+        """The line ending to copy near `line` (mixed files: the neighbour's)."""
+        lines = self._index.lines
+        for i in (line, line - 1, line + 1):
+            if 0 <= i < lines.n and lines.eol(i):
+                return lines.eol(i)
+        return self.style.newline
+
+    def _anchor_prefix(self, e: _Entry) -> tuple[int, str]:
+        """(index after the value's properties, the anchor text to keep); tags are dropped by a rewrite."""
+        text, i, kept = self.text, e.vstart, []
+        while text[i : i + 1] in ("&", "!"):
+            end = _token_end(text, i)
+            if text[i] == "&":
+                kept.append(text[i:end])
+            i = end
+            while text[i : i + 1] in (" ", "\t"):
+                i += 1
+        return i, (" ".join(kept) + " ") if kept else ""
+
+    def _pre(self, e: _Entry) -> int:
+        """Where a value written on the key's (or dash's) line goes: after ':' / '-' and any anchor on that line."""
+        if e.kind == "root":
+            raise YamlEditError(f"{self._where(e.start)}: cannot rewrite the document root")
+        pos = e.colon + 1 if e.kind == "map" and e.colon is not None else e.start + 1
+        lines = self._index.lines
+        props = _skip_space(self.text, pos)
+        if self.text[props : props + 1] in ("&", "!") and lines.line_of(props) == lines.line_of(pos):
+            pos = _skip_props(self.text, props)
+            while pos > props and self.text[pos - 1] in " \t":
+                pos -= 1
+        return pos
+
+    def _child_col(self, e: _Entry, sequence: bool) -> int:
+        """Column of the children of `e` (keys, or '-' when sequence) when it has none yet."""
+        if e.kind == "root":
+            return 0
+        if e.kind == "seq":
+            return e.col + 2
+        return e.col + (self.style.seq_indent if sequence else self.style.indent)
+
+    def _content_col(self, e: _Entry) -> int:
+        """Column of the content of a value written after `key:` or `- ` on later lines."""
+        if e.kind == "seq":
+            return e.col + self._item_offset([e])
+        return e.col + self.style.indent
+
+    def _item_offset(self, items: list[_Entry]) -> int:
+        for item in items:
+            if not item.empty and not item.flow and self._index.lines.line_of(item.vstart) == item.line:
+                return max(2, item.vstart - item.start)
+        return 2
+
+    def _blank_habit(self, kids: list[_Entry]) -> bool:
+        """Whether the siblings are mostly separated by blank lines (jobs, steps...)."""
+        idx = self._index
+        gaps = blanks = 0
+        for a, b in itertools.pairwise(kids):
+            last, first = idx.span(a)[2], idx.span(b)[0]
+            gaps += 1
+            blanks += any(idx.lines.blank(i) for i in range(last + 1, first))
+        return gaps > 0 and blanks * 2 > gaps
+
+    # -- line insertion
+
+    def _insert_lines(
+        self, pos: int, lines: list[str], path: YamlPath, blank_before: bool, blank_after: bool
+    ) -> None:
+        table, text = self._index.lines, self.text
+        if pos >= len(text) and text and not text.endswith("\n"):
+            nl = self._nl(table.n - 1)
+            body = nl + (nl if blank_before else "") + nl.join(lines)
+            self._fix_final_block_scalar(path)
+        else:
+            nl = self._nl(table.line_of(pos - 1) if pos > 0 else 0)
+            body = (
+                (nl if blank_before else "")
+                + "".join(line + nl for line in lines)
+                + (nl if blank_after else "")
+            )
+        self._queue(pos, pos, body, path)
+
+    def _fix_final_block_scalar(self, path: YamlPath) -> None:
+        """Text appended after a block scalar that ends the file without a newline: make it `-` chomped,
+        so the line break now needed after its last line does not become part of its value."""
+        if getattr(self, "_eof_fixed", False):
+            return
+        self._eof_fixed = True
+        for e in self._index.block_scalars:
+            if e.node.end_mark.index < len(self.text):
+                continue
+            header = _BLOCK_HEADER.match(self.text, _skip_props(self.text, e.vstart))
+            if header and "-" not in header.group(0):
+                digits = "".join(c for c in header.group(2) + header.group(3) if c.isdigit())
+                self._queue(header.start(2), header.end(3), digits + "-", path)
+
+    def _separation(self, pos: int, kids: list[_Entry], blank_line: bool | None) -> tuple[bool, bool]:
+        """Blank lines to write before/after lines inserted at pos among `kids`."""
+        habit = self._blank_habit(kids) if blank_line is None else blank_line
+        if not habit or not kids:
+            return False, False
+        table, span = self._index.lines, self._index.span
+        first, last = span(kids[0])[0], span(kids[-1])[2]
+        above = table.line_of(pos - 1) if pos > 0 else -1
+        below = table.line_of(pos) if pos < len(self.text) else table.n
+        before = first <= above <= last and not table.blank(above)
+        after = first <= below <= last and not table.blank(below)
+        return before, after
+
+
+class _ValueOps(_Placement):
+    """Replacing a value in place, keeping its style."""
+
+    def _replace_value(self, e: _Entry, value: Any) -> None:
+        if e.block or isinstance(e.node, (MappingNode, SequenceNode)):
+            self._guard_anchors(e, e.vstart, e.vend, strict=True)
+        if e.flow and e.kind == "seq":
+            self._set_flow_item(e, self._flow_item(value, e))
+            return None
+        if e.flow and _is_block_value(value):
+            raise YamlEditError(
+                f"{self._where(e.start)}: cannot write a block value inside the flow collection at {_fmt_path(e.path)}"
+            )
+        if _is_block_value(value):
+            return self._put_block(e, self._block_for(e, value))
+        block_scalar = not e.alias and getattr(e.node, "style", None) in ("|", ">")
+        if (
+            isinstance(value, str)
+            and not isinstance(value, Raw)
+            and block_scalar
+            and self._rewrite_block_scalar(e, value)
+        ):
+            return None
+        head, extra = self._scalar_for(e, value)
+        return self._put_scalar(e, head, extra)
+
+    def _scalar_for(self, e: _Entry, value: Any, quote: str | None = None) -> tuple[str, list[str]]:
+        """Text on the key's line and following lines for a non-block value, in the old value's style."""
+        node = e.node
+        if isinstance(value, FlowList):
+            return self._flow_text(e, value), []
+        if isinstance(value, (dict, list)):
+            return ("{}" if isinstance(value, dict) else "[]"), []
+        if value is None and e.kind == "map" and not e.flow:
+            return "", []
+        if quote is None and not e.alias and isinstance(node, ScalarNode) and node.style in ("'", '"'):
+            quote = node.style
+        text = _scalar_text(value, self.style, flow=e.flow, quote=quote)
+        if text is not None:
+            return text, []
+        block = _block_lines(value, self._content_col(e), e.col)
+        if block is None:
+            return _double_quoted(value), []
+        return block[0], block[1]
+
+    def _flow_text(self, e: _Entry, items: list) -> str:
+        node, style = e.node, self.style
+        if not e.alias and isinstance(node, SequenceNode) and node.flow_style and node.value:
+            open_ = _skip_props(self.text, e.vstart)
+            style = Style(
+                style.indent, style.seq_indent, style.newline, style.quote, self.text[open_ + 1] == " "
+            )
+        return _Writer(style).flow(items)
+
+    def _block_for(self, e: _Entry, value: dict | list) -> list[str]:
+        """Fully indented lines of a new block value of `e`."""
+        writer, node = _Writer(self.style), e.node
+        same = not e.alias and e.block and isinstance(node, MappingNode) == isinstance(value, dict)
+        if e.kind == "seq":
+            col = e.col + self._item_offset([e])
+        elif same:
+            col = e.kids[0].col
+        else:
+            col = self._child_col(e, isinstance(value, list))
+        if isinstance(value, dict):
+            return [line for k, v in value.items() for line in writer.entry(k, v, col)]
+        offset = self._item_offset(e.kids) if same else 2
+        return [line for v in value for line in writer.item(v, col, offset)]
+
+    def _put_block(self, e: _Entry, lines: list[str]) -> None:
+        table = self._index.lines
+        if e.kind == "seq":
+            if e.empty:
+                start = end = e.start + 1
+                lines = [" " + lines[0].lstrip(" "), *lines[1:]]
+            else:
+                start, end = self._anchor_prefix(e)[0], e.vend
+                lines = [lines[0].lstrip(" "), *lines[1:]]
+            nl = self._nl(e.line)
+            self._queue(start, end, nl.join(lines), e.path)
+            return
+        if e.block:
+            start = table.start(e.kids[0].line)
+            self._queue(start, e.vend, self._nl(e.line).join(lines), e.path)
+            return
+        pre = self._pre(e)
+        last = table.line_of(max(e.vend - 1, pre))
+        end = table.end(last)
+        tail = self.text[e.vend : end] if e.vend > pre else self.text[pre:end]
+        nl = self._nl(last)
+        self._queue(pre, end, tail + nl + nl.join(lines), e.path)
+
+    def _put_scalar(self, e: _Entry, head: str, extra: list[str]) -> None:
+        table = self._index.lines
+        if e.block:
+            pre = self._pre(e)
+            key_line_end = table.end(e.line)
+            tail = self.text[pre:key_line_end] if "#" in self.text[pre:key_line_end] else ""
+            start, end = pre, e.vend
+            text = (" " + head if head else "") + tail
+        elif e.empty:
+            start = end = e.vstart
+            text = " " + head if head else ""
+        else:
+            prefix = self._anchor_prefix(e)[1]
+            if head or prefix:
+                start, end, text = e.vstart, e.vend, (prefix + head).rstrip(" ")
+            else:
+                start, end, text = self._after_indicator(e), e.vend, ""
+        if extra:
+            last = table.line_of(max(end - 1, start))
+            line_end = table.end(last)
+            nl = self._nl(last)
+            text = text + self.text[end:line_end] + nl + nl.join(extra)
+            end = line_end
+        self._queue(start, end, text, e.path)
+
+    def _rewrite_block_scalar(self, e: _Entry, value: str) -> bool:
+        """Write `value` as the same kind of block scalar (indicator and content indentation kept)."""
+        text, table = self.text, self._index.lines
+        core = _skip_props(text, e.vstart)
+        header = _BLOCK_HEADER.match(text, core)
+        if header is None:
+            return False
+        indicators = header.group(2) + header.group(3)
+        digit = next((c for c in indicators if c.isdigit()), "")
+        col = self._block_content_col(e, digit)
+        block = _block_lines(value, col, e.col, folded=header.group(1) == ">")
+        if block is None:
+            return False
+        new_header, lines = block
+        if digit:
+            chomp = _chomp_of(value)[0]
+            first_chomp = indicators[:1] in ("+", "-")
+            new_header = header.group(1) + (chomp + digit if first_chomp else digit + chomp)
+        header_line = table.line_of(core)
+        tail = text[header.end() : table.end(header_line)]
+        nl = self._nl(header_line)
+        self._queue(
+            core, max(e.vend, table.end(header_line)), new_header + tail + nl + nl.join(lines), e.path
+        )
+        return True
+
+    def _after_indicator(self, e: _Entry) -> int:
+        return e.colon + 1 if e.kind == "map" and e.colon is not None else e.start + 1
+
+    def _block_content_col(self, e: _Entry, digit: str) -> int:
+        if digit:
+            return e.col + int(digit)
+        table = self._index.lines
+        first = table.line_of(_skip_props(self.text, e.vstart)) + 1
+        last = table.line_of(max(e.vend - 1, 0))
+        for i in range(first, last + 1):
+            if table.line(i).strip():
+                return table.indent(i)
+        return self._content_col(e)
+
+
+class _StructureOps(_ValueOps, _ShadowOps):
+    """Entries and items: insert, delete, rename, flow sequences."""
+
+    _removed: dict[YamlPath, list[_Entry]]
+    _added: Counter
+    _opened: set[YamlPath]
+    _flows: dict[YamlPath, _FlowModel]
+
+    # -- mappings
+
+    def _open_mapping(self, parent: _Entry) -> list[_Entry]:
+        node = parent.node
+        if not parent.alias and isinstance(node, MappingNode):
+            if not node.flow_style:
+                return parent.kids or []
+            if not node.value:
+                self._open_empty(parent)
+                return []
+            raise YamlEditError(
+                f"{self._where(parent.vstart)}: cannot insert into the flow mapping at {_fmt_path(parent.path)}"
+            )
+        if parent.empty:
+            return []
+        raise YamlEditError(f"{self._where(parent.start)}: {_fmt_path(parent.path)} is not a mapping")
+
+    def _open_empty(self, parent: _Entry) -> None:
+        """`key: {}` / `key: []` about to receive block children: drop the empty flow collection."""
+        if parent.path in self._opened:
+            return
+        self._opened.add(parent.path)
+        prefix = self._anchor_prefix(parent)[1].strip()
+        self._queue(self._after_indicator(parent), parent.vend, " " + prefix if prefix else "", parent.path)
+
+    def _map_slot(
+        self, parent: _Entry, kids: list[_Entry], after: Any, before: Any
+    ) -> tuple[int, int, _Entry | None]:
+        """(insertion index, key column, the sibling whose line it shares when inserting before an inline key)."""
+        table, span = self._index.lines, self._index.span
+        if after is not None and before is not None:
+            raise YamlEditError("give after= or before=, not both")
+        if not kids:
+            if after is not None or before is not None:
+                raise YamlEditError(
+                    f"{self._where(parent.start)}: {_fmt_path(parent.path)} has no entries to place after/before"
+                )
+            line = table.line_of(max(parent.vend - 1, parent.start))
+            return table.next(line), self._child_col(parent, False), None
+        col = kids[0].col
+        if before is not None:
+            sib = self._kid(parent, kids, before)
+            if sib.inline:
+                return sib.start, col, sib
+            return table.start(span(sib)[0]), col, None
+        sib = self._kid(parent, kids, after) if after is not None else kids[-1]
+        return table.next(span(sib)[2]), col, None
+
+    def _kid(self, parent: _Entry, kids: list[_Entry], key: Any) -> _Entry:
+        for kid in kids:
+            if kid.key == key:
+                return kid
+        raise YamlEditError(
+            f"{self._where(parent.start)}: no {_fmt_path((*parent.path, key))} to place the new entry next to"
+        )
+
+    def _check_new_key(self, path: YamlPath, key: Any) -> None:
+        container = self._s_at(path)
+        if isinstance(container, _SMap) and any(item[2] == key for item in container.items):
+            raise YamlEditError(f"{_fmt_path(path)} already has the key {key!r}")
+
+    def _insert_inline(self, sib: _Entry, lines: list[str], comment: Any, path: YamlPath) -> None:
+        """New entries before the first key of `- key: v`: they take the dash line, the old key moves down."""
+        table, col = self._index.lines, sib.col
+        nl = self._nl(sib.line)
+        self._queue(sib.start, sib.start, nl.join([lines[0][col:], *lines[1:]]) + nl + " " * col, path)
+        if comment is not None:
+            self._insert_lines(
+                table.start(sib.line), _comment_lines(comment, table.indent(sib.line)), path, False, False
+            )
+
+    def _insert_map_lines(
+        self,
+        path: YamlPath,
+        parent: _Entry,
+        lines_at: Any,
+        after: Any,
+        before: Any,
+        comment: Any,
+        blank_line: bool | None,
+    ) -> int:
+        """Insert entry lines (lines_at(col) -> list) into the mapping at path; returns the insertion index."""
+        kids = self._open_mapping(parent)
+        pos, col, inline_sib = self._map_slot(parent, kids, after, before)
+        lines = lines_at(col)
+        if inline_sib is not None:
+            self._insert_inline(inline_sib, lines, comment, path)
+        else:
+            blank_before, blank_after = self._separation(pos, kids, blank_line)
+            self._insert_lines(pos, _comment_lines(comment, col) + lines, path, blank_before, blank_after)
+        self._added[path] += 1
+        return pos
+
+    def _comment_above(self, e: _Entry, comment: Any) -> None:
+        table = self._index.lines
+        lines = _comment_lines(comment, table.indent(e.line))
+        self._insert_lines(table.start(e.line), lines, e.path, False, False)
+
+    # -- deletion
+
+    def _guard_anchors(self, e: _Entry, start: int, end: int, strict: bool) -> None:
+        """Refuse to remove an anchor (in e's key or value; strict: below e only) that an alias outside uses."""
+        idx, depth = self._index, len(e.path)
+        for other in idx.entries.values():
+            if not other.alias or start <= other.vstart < end:
+                continue
+            target = idx.defined.get(id(other.node), ())
+            if target[:depth] == e.path and len(target) > (depth if strict else depth - 1):
+                raise YamlEditError(
+                    f"{self._where(other.vstart)}: the alias {self.text[other.vstart : other.vend]} uses an anchor "
+                    f"that the edit of {_fmt_path(e.path)} would remove"
+                )
+
+    def _queue_delete(self, e: _Entry) -> None:
+        table = self._index.lines
+        first, _head, last = self._index.span(e)
+        start = e.start if e.inline else table.start(first)
+        self._guard_anchors(e, start, table.next(last), strict=False)
+        self._queue(start, table.next(last), "", e.path, kind="delete")
+        self._removed.setdefault(e.path[:-1], []).append(e)
+
+    # -- sequences
+
+    def _flow_model(self, parent: _Entry) -> _FlowModel:
+        model = self._flows.get(parent.path)
+        if model is None:
+            model = _FlowModel(self.text, parent, self.style, self._seq)
+            self._queue(model.open + 1, model.close, "", parent.path, kind="flow")
+            self._flows[parent.path] = model
+        return model
+
+    def _flow_item(self, value: Any, old: _Entry | None) -> str:
+        quote = None
+        if (
+            old is not None
+            and not old.alias
+            and isinstance(old.node, ScalarNode)
+            and old.node.style in ("'", '"')
+        ):
+            quote = old.node.style
+        if isinstance(value, str) and not isinstance(value, Raw):
+            return _scalar_text(value, self.style, flow=True, quote=quote) or "''"
+        return _Writer(self.style).flow_value(value)
+
+    def _set_flow_item(self, e: _Entry, text: str) -> None:
+        model = self._flow_model(self._index.entries[e.path[:-1]])
+        model.items[model.find(e.key)][1] = text
+
+    def _items_of(self, parent: _Entry) -> list[_Entry]:
+        if not parent.alias and isinstance(parent.node, SequenceNode):
+            return parent.kids or []
+        if parent.empty:
+            return []
+        raise YamlEditError(f"{self._where(parent.start)}: {_fmt_path(parent.path)} is not a sequence")
+
+    def _add_item(self, seq_path: YamlPath, index: int | None, value: Any) -> None:
+        parent = self._entry(seq_path)
+        plain = _plain_value(value)
+        kids = self._items_of(parent)
+        if index is not None and not 0 <= index <= len(kids):
+            raise YamlEditError(f"{self._where(parent.start)}: no index {index} in {_fmt_path(seq_path)}")
+        if index == len(kids):
+            index = None
+        if not parent.alias and isinstance(parent.node, SequenceNode) and parent.node.flow_style:
+            pos = self._flow_add(parent, kids, index, value)
+        else:
+            pos = self._block_add(parent, kids, index, value)
+        self._s_insert(seq_path, None, plain, pos, _SSeq)
+        self._added[seq_path] += 1
+
+    def _flow_add(self, parent: _Entry, kids: list[_Entry], index: int | None, value: Any) -> int:
+        model = self._flow_model(parent)
+        item = [None, self._flow_item(value, None)]
+        if index is None:
+            model.items.append(item)
+            return kids[-1].vend if kids else model.open + 1
+        model.items.insert(model.find(index), item)
+        return kids[index].vstart
+
+    def _block_add(self, parent: _Entry, kids: list[_Entry], index: int | None, value: Any) -> int:
+        table, span = self._index.lines, self._index.span
+        if kids:
+            dash, offset = kids[0].col, self._item_offset(kids)
+            if index is None:
+                pos = table.next(span(kids[-1])[2])
+            elif kids[index].inline:
+                raise YamlEditError(
+                    f"{self._where(kids[index].start)}: cannot insert before an item that shares its line"
+                )
+            else:
+                pos = table.start(span(kids[index])[0])
+        else:
+            dash, offset = self._child_col(parent, True), 2
+            pos = table.next(table.line_of(max(parent.vend - 1, parent.start)))
+        blank_before, blank_after = self._separation(pos, kids, None)
+        self._insert_lines(
+            pos, _Writer(self.style).item(value, dash, offset), parent.path, blank_before, blank_after
+        )
+        return pos
+
+
+# ------------------------------------------------------------------------------ scalars in place
+
+
+def _fold(lines: list[str]) -> str:
+    """Line folding of a multi-line flow scalar whose lines are already stripped."""
+    out, blanks = lines[0], 0
+    for line in lines[1:]:
+        if not line:
+            blanks += 1
+            continue
+        out += "\n" * blanks if blanks else " "
+        out += line
+        blanks = 0
+    return out + "\n" * blanks
+
+
+def _flow_scalar_value(src: str, style: str | None) -> str:
+    """Value of a plain or quoted scalar's source text (double-quoted: only without escapes)."""
+    if style in ("'", '"'):
+        src = src[1:-1]
+    raw = src.replace("\r\n", "\n").split("\n")
+    if len(raw) == 1:
+        value = raw[0]
+    else:
+        value = _fold([raw[0].rstrip(" \t")] + [r.strip(" \t") for r in raw[1:-1]] + [raw[-1].lstrip(" \t")])
+    return value.replace("''", "'") if style == "'" else value
+
+
+def _block_body(src: str, indent: int, folded: bool) -> str | None:
+    """Value (without final line breaks) of block scalar content lines; None for folded shapes not handled."""
+    lines = []
+    for raw in src.replace("\r\n", "\n").split("\n"):
+        if raw[:indent].strip():
+            return None
+        lines.append(raw[indent:] if raw.strip() else "")
+    if not folded:
+        return "\n".join(lines).rstrip("\n")
+    if any(line[:1] in (" ", "\t") for line in lines):
+        return None
+    return _fold(lines).rstrip("\n")
+
+
+class _ScalarEdits(_StructureOps):
+    """replace_in_scalar: edit the scalar's source where the text appears literally, else rewrite it."""
+
+    def _in_place(
+        self, e: _Entry, old: str, new: str, value: str, expected: str
+    ) -> tuple[int, int, str] | None:
+        style = e.node.style
+        if style in ("|", ">"):
+            return self._in_place_block(e, old, new, value, expected)
+        if "\n" in old or "\n" in new:
+            return None
+        start, end = _skip_props(self.text, e.vstart), e.vend
+        src = self.text[start:end]
+        esc_old, esc_new = (old.replace("'", "''"), new.replace("'", "''")) if style == "'" else (old, new)
+        if style == '"' and ("\\" in src or any(c in old + new for c in '"\\') or _UNPRINTABLE.search(new)):
+            return None
+        if src.count(esc_old) != value.count(old):
+            return None
+        candidate = src.replace(esc_old, esc_new)
+        if _flow_scalar_value(candidate, style) != expected:
+            return None
+        if style is None and not _plain_ok(expected.replace("\n", " "), e.flow):
+            return None
+        return start, end, candidate
+
+    def _in_place_block(
+        self, e: _Entry, old: str, new: str, value: str, expected: str
+    ) -> tuple[int, int, str] | None:
+        table = self._index.lines
+        core = _skip_props(self.text, e.vstart)
+        header = _BLOCK_HEADER.match(self.text, core)
+        start = table.next(table.line_of(core))
+        if header is None or e.vend <= start:
+            return None
+        indent = self._block_content_col(
+            e, next((c for c in header.group(2) + header.group(3) if c.isdigit()), "")
+        )
+        folded = header.group(1) == ">"
+        if folded and ("\n" in old or "\n" in new):
+            return None
+        pad = "\n" + " " * indent
+        esc_old, esc_new = old.replace("\n", pad), new.replace("\n", pad)
+        src = self.text[start : e.vend]
+        if not esc_old or src.count(esc_old) != value.count(old):
+            return None
+        candidate = src.replace(esc_old, esc_new)
+        if (
+            _block_body(candidate, indent, folded) != expected.rstrip("\n")
+            or _chomp_of(expected)[1] != _chomp_of(value)[1]
+        ):
+            return None
+        return start, e.vend, candidate
+
+    def _rewrite_same_style(self, e: _Entry, expected: str) -> None:
+        style = e.node.style
+        if style in ("|", ">"):
+            if not self._rewrite_block_scalar(e, expected):
+                raise YamlEditError(
+                    f"{self._where(e.vstart)}: cannot write the new value of {_fmt_path(e.path)} as a {style} block scalar"
+                )
+            return
+        if style == "'" and "\n" in expected:
+            raise YamlEditError(
+                f"{self._where(e.vstart)}: cannot write a line break in the single-quoted {_fmt_path(e.path)}"
+            )
+        head, extra = self._scalar_for(e, expected, quote=style if style in ("'", '"') else None)
+        self._put_scalar(e, head, extra)
+
+    def _put_text(self, e: _Entry, start: int, end: int, text: str) -> None:
+        if e.flow and e.kind == "seq":
+            self._set_flow_item(e, self.text[e.vstart : start] + text + self.text[end : e.vend])
+        else:
+            self._queue(start, end, text, e.path)
+
+
+# ------------------------------------------------------------------------------------- fragments
+
+
+class _Reindent:
+    """Re-indent a fragment's lines into a target style, structure first (not a scale of leading spaces)."""
+
+    def __init__(self, doc: YamlDocument, style: Style):
+        self.idx, self.style = doc._index, style
+        self.lines = self.idx.lines
+        self.delta: list[int | None] = [None] * self.lines.n
+        self.struct = bytearray(self.lines.n)
+        self.scalar_indent: dict[int, int] = {}
+
+    def run(self, base: int) -> list[str]:
+        for kid in self.idx.entries[()].kids or []:
+            self.place(kid, base)
+        self.continuation()
+        self.comments()
+        return [self.shift(i) for i in range(self.lines.n)]
+
+    def place(self, e: _Entry, col: int) -> None:
+        if not e.inline:
+            self.delta[e.line] = col - e.col
+            self.struct[e.line] = 1
+        if not e.block:
+            return
+        first = e.kids[0]
+        if e.kind == "seq" or first.inline:
+            child = col + (first.col - e.col)
+        elif isinstance(e.node, MappingNode):
+            child = col + self.style.indent
+        else:
+            child = col + self.style.seq_indent
+        for kid in e.kids:
+            self.place(kid, child)
+
+    def continuation(self) -> None:
+        """Lines inside multi-line scalars and flow collections move with the line their value starts on."""
+        lines = self.lines
+        for e in self.idx.entries.values():
+            if e.block or e.alias or e.empty:
+                continue
+            first, last = lines.line_of(e.vstart), lines.line_of(max(e.vend - 1, e.vstart))
+            if last > first:
+                d = self.delta[first] or 0
+                for i in range(first + 1, last + 1):
+                    self.delta[i] = d
+            if isinstance(e.node, ScalarNode) and e.node.style in ("|", ">"):
+                header = _BLOCK_HEADER.match(self.idx.text, _skip_props(self.idx.text, e.vstart))
+                digit = next(
+                    (c for c in (header.group(2) + header.group(3) if header else "") if c.isdigit()), ""
+                )
+                indent = (
+                    e.col + int(digit)
+                    if digit
+                    else min(
+                        (lines.indent(i) for i in range(first + 1, last + 1) if lines.line(i).strip()),
+                        default=0,
+                    )
+                )
+                for i in range(first + 1, last + 2):
+                    self.scalar_indent[i] = indent
+
+    def comments(self) -> None:
+        """Comment lines move with the line below them; trailing ones with the nearest line above at their depth."""
+        lines, n = self.lines, self.lines.n
+        structural = [i for i in range(n) if self.struct[i]]
+        for i in range(n):
+            if self.delta[i] is not None or not lines.is_comment(i):
+                continue
+            col = lines.indent(i)
+            k = bisect.bisect_right(structural, i)
+            below = structural[k] if k < len(structural) else None
+            if below is not None and col <= lines.indent(below):
+                self.delta[i] = self.delta[below]
+                continue
+            above = [j for j in structural[:k] if lines.indent(j) <= col]
+            pick = above[-1] if above else below
+            self.delta[i] = self.delta[pick] if pick is not None else 0
+
+    def shift(self, i: int) -> str:
+        line, d = self.lines.line(i), self.delta[i] or 0
+        if not line.strip():
+            k = len(line)
+            if i in self.scalar_indent and k > self.scalar_indent[i]:
+                return " " * max(0, k + d)
+            return line if d >= 0 else " " * max(0, k + d)
+        if d >= 0:
+            return " " * d + line
+        if line[:-d].strip():
+            raise YamlEditError(
+                f"line {i + 1} of the fragment is not indented enough to move it left by {-d}"
+            )
+        return line[-d:]
+
+
+# ------------------------------------------------------------------------------------- public edits
+
+
+class _Edits(_ScalarEdits):
+    """The edit operations of YamlDocument (paths refer to the original document)."""
+
+    def set_value(
+        self,
+        path: YamlPath,
+        value: Any,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        comment: str | list[str] | None = None,
+    ) -> None:
+        """Replace the value of an existing key or item keeping its style; insert the key if it is missing."""
+        path = tuple(path)
+        if not path:
+            raise YamlEditError("cannot replace the document root")
+        if path not in self._index.entries:
+            parent = self._entry(path[:-1])
+            if isinstance(path[-1], int):
+                raise YamlEditError(f"{self._where(parent.start)}: no {_fmt_path(path)} in the document")
+            self.insert_entry(path[:-1], path[-1], value, after=after, before=before, comment=comment)
+            return
+        e = self._entry(path)
+        plain = _plain_value(value)
+        self._replace_value(e, value)
+        if comment is not None:
+            self._comment_above(e, comment)
+        self._s_set(path, plain)
+
+    def insert_entry(
+        self,
+        mapping_path: YamlPath,
+        key: str,
+        value: Any,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        comment: str | list[str] | None = None,
+        blank_line: bool | None = None,
+    ) -> None:
+        """A new `key: value` at the end of the mapping, or after/before the named sibling."""
+        mapping_path = tuple(mapping_path)
+        parent = self._entry(mapping_path)
+        self._check_new_key(mapping_path, key)
+        plain = _plain_value(value)
+        writer = _Writer(self.style)
+        pos = self._insert_map_lines(
+            mapping_path,
+            parent,
+            lambda col: writer.entry(key, value, col),
+            after,
+            before,
+            comment,
+            blank_line,
+        )
+        self._s_insert(mapping_path, key, plain, pos)
+
+    def delete_entry(self, path: YamlPath) -> None:
+        """Remove an entry (or item) with its own leading comments and nested lines."""
+        path = tuple(path)
+        e = self._entry(path)
+        if e.kind == "root":
+            raise YamlEditError("cannot delete the document root")
+        if e.kind == "seq":
+            self.remove_item(path[:-1], path[-1])
+            return
+        if e.flow:
+            raise YamlEditError(
+                f"{self._where(e.start)}: cannot delete {_fmt_path(path)} from a flow mapping"
+            )
+        self._queue_delete(e)
+        self._s_delete(path)
+
+    def rename_key(self, path: YamlPath, new_key: str) -> None:
+        """Change only the key's characters (a quoted key keeps its quote)."""
+        path = tuple(path)
+        e = self._entry(path)
+        if e.kind != "map":
+            raise YamlEditError(f"{self._where(e.start)}: {_fmt_path(path)} is not a mapping entry")
+        if new_key == e.key:
+            return
+        self._check_new_key(path[:-1], new_key)
+        quote = e.key_node.style if e.key_node.style in ("'", '"') else None
+        text = _key_text(new_key, self.style, quote)
+        if e.flow and quote is None and not _plain_ok(new_key, flow=True):
+            text = _quoted(new_key, self.style.quote)
+        self._queue(_skip_props(self.text, e.start), e.key_end, text, path)
+        self._s_rename(path, new_key)
+
+    def append_item(self, seq_path: YamlPath, value: Any) -> None:
+        """A new last item of a block or flow sequence (an empty value becomes a block sequence)."""
+        self._add_item(tuple(seq_path), None, value)
+
+    def insert_item(self, seq_path: YamlPath, index: int, value: Any) -> None:
+        """A new item before the original item `index` (== length appends)."""
+        self._add_item(tuple(seq_path), index, value)
+
+    def remove_item(self, seq_path: YamlPath, index: int) -> None:
+        e = self._entry((*seq_path, index))
+        if e.flow:
+            model = self._flow_model(self._index.entries[tuple(seq_path)])
+            del model.items[model.find(index)]
+        else:
+            self._queue_delete(e)
+        self._s_delete(e.path)
+
+    def replace_item(self, seq_path: YamlPath, index: int, value: Any) -> None:
+        e = self._entry((*seq_path, index))
+        plain = _plain_value(value)
+        self._replace_value(e, value)
+        self._s_set(e.path, plain)
+
+    def replace_in_scalar(self, path: YamlPath, old: str, new: str) -> None:
+        """Replace every `old` in a string value, editing its source where `old` appears literally."""
+        path = tuple(path)
+        e = self._entry(path)
+        if e.alias or not isinstance(e.node, ScalarNode) or e.empty:
+            raise YamlEditError(f"{self._where(e.start)}: {_fmt_path(path)} is not a scalar written here")
+        value = self._plain_at(path)
+        if not isinstance(value, str):
+            raise YamlEditError(f"{self._where(e.vstart)}: {_fmt_path(path)} is not a string")
+        if not old or old not in value:
+            return
+        expected = value.replace(old, new)
+        spot = self._in_place(e, old, new, value, expected)
+        if spot is not None:
+            self._put_text(e, *spot)
+        else:
+            self._rewrite_same_style(e, expected)
+        self._s_set(path, expected)
+
+    def _plain_at(self, path: YamlPath) -> Any:
+        node = self.plain()
+        for part in path:
+            node = node[part]
+        return node
+
+    # -- fragments
+
+    def extract(self, path: YamlPath) -> YamlDocument:
+        """A fragment document holding just that entry (a one-key mapping) or item (a one-item sequence)."""
+        path = tuple(path)
+        e = self._entry(path)
+        if e.kind == "root" or e.flow:
+            raise YamlEditError(
+                f"{self._where(e.start)}: cannot extract {_fmt_path(path)} (root or flow collection)"
+            )
+        table = self._index.lines
+        first, _head, last = self._index.span(e)
+        start = e.start if e.inline else table.start(first)
+        self._check_aliases(e, start, table.next(last))
+        out = []
+        for i in range(e.line if e.inline else first, last + 1):
+            line = self.text[start : table.end(i)] if i == e.line and e.inline else table.line(i)
+            if not e.inline or i != e.line:
+                cut = e.col
+                if line[:cut].strip():
+                    if not table.is_comment(i) or self._index.interior[i]:
+                        raise YamlEditError(
+                            f"{self._where(table.start(i))}: line is less indented than {_fmt_path(path)}"
+                        )
+                    cut = table.indent(i)
+                line = line[cut:]
+            out.append(line + table.eol(i))
+        return YamlDocument.parse("".join(out), self.path, style=self.style, fragment=True)
+
+    def _check_aliases(self, e: _Entry, start: int, end: int) -> None:
+        idx = self._index
+        for other in idx.entries.values():
+            if not other.alias or not start <= other.vstart < end:
+                continue
+            anchor = idx.entries.get(idx.defined.get(id(other.node), ()))
+            where = anchor.vstart if anchor is not None else -1
+            if not start <= where < end:
+                raise YamlEditError(
+                    f"{self._where(other.vstart)}: the alias {self.text[other.vstart : other.vend]} in "
+                    f"{_fmt_path(e.path)} refers to an anchor outside it"
+                )
+
+    def insert_fragment(
+        self,
+        container_path: YamlPath,
+        fragment: YamlDocument,
+        *,
+        after: str | int | None = None,
+        before: str | int | None = None,
+        new_key: str | None = None,
+        comment: str | list[str] | None = None,
+        blank_line: bool | None = None,
+    ) -> None:
+        """Insert a fragment's rendered text, re-indented to this document's style."""
+        container_path = tuple(container_path)
+        frag = self._prepared_fragment(fragment, new_key)
+        parent = self._entry(container_path)
+        froot = frag._index.entries[()]
+        if isinstance(parent.node, SequenceNode) and not parent.alias:
+            self._insert_fragment_items(parent, frag, after, before, comment)
+            return
+        if not isinstance(froot.node, MappingNode):
+            raise YamlEditError(
+                f"{self._where(parent.start)}: {_fmt_path(container_path)} is a mapping; the fragment is not"
+            )
+        for kid in froot.kids or []:
+            self._check_new_key(container_path, kid.key)
+        pos = self._insert_map_lines(
+            container_path,
+            parent,
+            lambda col: _Reindent(frag, self.style).run(col),
+            after,
+            before,
+            comment,
+            blank_line,
+        )
+        for key, value in frag.plain().items():
+            self._s_insert(container_path, key, value, pos)
+
+    def _prepared_fragment(self, fragment: YamlDocument, new_key: str | None) -> YamlDocument:
+        text = fragment.render().lstrip("\ufeff")
+        frag = YamlDocument.parse(text, fragment.path, style=fragment.style, fragment=True)
+        if frag._root is None:
+            raise YamlEditError("the fragment is empty")
+        if new_key is not None:
+            kids = frag._index.entries[()].kids
+            if not isinstance(frag._root, MappingNode):
+                raise YamlEditError("new_key= needs a fragment whose root is a mapping")
+            frag.rename_key((kids[0].key,), new_key)
+            frag = YamlDocument.parse(frag.render(), fragment.path, style=fragment.style, fragment=True)
+        return frag
+
+    def _insert_fragment_items(
+        self, parent: _Entry, frag: YamlDocument, after: Any, before: Any, comment: Any
+    ) -> None:
+        if not isinstance(frag._root, SequenceNode) or parent.node.flow_style:
+            raise YamlEditError(
+                f"{self._where(parent.start)}: {_fmt_path(parent.path)} needs a block sequence fragment"
+            )
+        table, span, kids = self._index.lines, self._index.span, parent.kids or []
+        if after is not None and before is not None:
+            raise YamlEditError("give after= or before=, not both")
+        if before is not None:
+            pos = table.start(span(kids[before])[0])
+        else:
+            pos = table.next(span(kids[after if after is not None else -1])[2])
+        dash = kids[0].col
+        lines = _comment_lines(comment, dash) + _Reindent(frag, self.style).run(dash)
+        blank_before, blank_after = self._separation(pos, kids, None)
+        self._insert_lines(pos, lines, parent.path, blank_before, blank_after)
+        for value in frag.plain():
+            self._s_insert(parent.path, None, value, pos, _SSeq)
+        self._added[parent.path] += 1
+
+    # -- resolving deletions at render time
+
+    def _final_splices(self) -> list[_Splice]:
+        out = [sp for sp in self._splices if sp.kind == "edit"]
+        for path, model in self._flows.items():
+            out.append(_Splice(model.open + 1, model.close, model.render(), model.seq, path))
+        for container, removed in self._removed.items():
+            out.extend(self._resolve_deletions(container, removed, out))
+        for i, a in enumerate(out):
+            for b in out[i + 1 :]:
+                if _overlap(a, b):
+                    raise YamlEditError(
+                        f"{self._where(a.start)}: the edits of {_fmt_path(a.path)} and {_fmt_path(b.path)} overlap"
+                    )
+        return out
+
+    def _resolve_deletions(
+        self, container: YamlPath, removed: list[_Entry], others: list[_Splice]
+    ) -> list[_Splice]:
+        parent = self._index.entries[container]
+        kids = parent.kids or []
+        gone = {id(e) for e in removed}
+        emptied = len(gone) == len(kids) and not self._added[container]
+        if emptied and parent.kind == "root":
+            raise YamlEditError("deleting every entry of the document root")
+        out: list[_Splice] = []
+        i = 0
+        while i < len(kids):
+            if id(kids[i]) not in gone:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(kids) and id(kids[j + 1]) in gone:
+                j += 1
+            out.append(self._run_splice(parent, kids, i, j, emptied, others))
+            i = j + 1
+        if emptied and not kids[0].inline:
+            marker = " {}" if isinstance(parent.node, MappingNode) else " []"
+            out.append(_Splice(self._pre(parent), self._pre(parent), marker, self._seq, container))
+        return out
+
+    def _run_splice(
+        self, parent: _Entry, kids: list[_Entry], i: int, j: int, emptied: bool, others: list[_Splice]
+    ) -> _Splice:
+        """The splice deleting kids[i..j], with blank lines kept sensible."""
+        table, span = self._index.lines, self._index.span
+        a, b = kids[i], kids[j]
+        first, last = span(a)[0], span(b)[2]
+        survivor = kids[j + 1] if j + 1 < len(kids) else None
+        if a.inline:
+            if survivor is not None:
+                sfirst = span(survivor)[0]
+                return _Splice(a.start, table.start(sfirst) + table.indent(sfirst), "", self._seq, a.path)
+            if emptied:
+                marker = "{}" if isinstance(parent.node, MappingNode) else "[]"
+                return _Splice(a.start, table.end(last), marker, self._seq, a.path)
+            return _Splice(a.start, table.next(last), "", self._seq, a.path)
+        start, end = table.start(first), table.next(last)
+        blank_before, blank_after = table.blank(first - 1), table.blank(last + 1)
+        if (blank_before and blank_after) or (blank_after and i == 0):
+            end = self._extend(end, table.next(last + 1), others)
+        elif blank_before and survivor is None:
+            start = self._extend_back(start, table.start(first - 1), others)
+        return _Splice(start, end, "", self._seq, a.path)
+
+    @staticmethod
+    def _extend(end: int, new_end: int, others: list[_Splice]) -> int:
+        return end if any(end <= o.start < new_end or end < o.end <= new_end for o in others) else new_end
+
+    @staticmethod
+    def _extend_back(start: int, new_start: int, others: list[_Splice]) -> int:
+        return (
+            start
+            if any(new_start <= o.start <= start or new_start < o.end <= start for o in others)
+            else new_start
+        )
+
+
+# --------------------------------------------------------------------------------------- document
+
+
+class YamlDocument(_Edits):
+    """A YAML document whose edits are splices on its original text (see the module docstring)."""
+
+    path: str | None
+    text: str
+    data: Any
+    style: Style
+
+    def __init__(
+        self,
+        text: str,
+        path: str | None,
+        root: Node | None,
+        data: Any,
+        style: Style,
+        bom: bool,
+        fragment: bool,
+    ):
+        self.text, self.path, self.data, self.style = text, path, data, style
+        self._root, self._bom, self._fragment = root, bom, fragment
+        self._index_cache: _Index | None = None
+        self._plain_cache: Any = None
+        self._splices: list[_Splice] = []
+        self._shadow_root: Any = None
+        self._seq = 0
+        self._removed: dict[YamlPath, list[_Entry]] = {}
+        self._added: Counter = Counter()
+        self._opened: set[YamlPath] = set()
+        self._flows: dict[YamlPath, _FlowModel] = {}
+        self._eof_fixed = False
+
+    # -- construction
+
+    @classmethod
+    def parse(
+        cls, text: str, path: str | None = None, *, style: Style | None = None, fragment: bool = False
+    ) -> YamlDocument:
+        """Parse `text`; InputError (`path:line:col: what`) for input this tool cannot edit."""
+        bom = text.startswith("\ufeff")
+        if bom:
+            text = text[1:]
+        root, data = _load(text, path)
+        _check_root(text, path, root, fragment)
+        return cls(text, path, root, data, style or _detect_style(text, root), bom, fragment)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, path: str | None = None, *, fragment: bool = False) -> YamlDocument:
+        """Decode UTF-8 (line endings kept) and parse; undecodable bytes are an InputError at their place."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            line_start = data.rfind(b"\n", 0, exc.start) + 1
+            col = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+            raise InputError(f"not UTF-8: invalid byte 0x{data[exc.start]:02x}", path, line, col) from None
+        return cls.parse(text, path, fragment=fragment)
+
+    # -- reading
+
+    @property
+    def _index(self) -> _Index:
+        if self._index_cache is None:
+            if self._root is None:
+                raise YamlEditError(f"{self.path or '<yaml>'}: the document is empty")
+            self._index_cache = _Index(self.text, self._root)
+        return self._index_cache
+
+    def plain(self) -> Any:
+        """The original data as plain dict/list/str/int/float/bool/None (merge keys expanded)."""
+        if self._plain_cache is None and self.data is not None:
+            self._plain_cache = _plain(self.data, {})
+        return self._plain_cache
+
+    def has(self, path: YamlPath) -> bool:
+        node = self.plain()
+        for part in path:
+            in_map = isinstance(node, dict) and part in node
+            if in_map or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+                node = node[part]
+            else:
+                return False
+        return True
+
+    def location(self, path: YamlPath) -> tuple[int, int]:
+        """1-based (line, col) of the key of a mapping entry, the '-' of a block sequence item, or the root."""
+        return self._point(self._lookup(path).start)
+
+    def value_location(self, path: YamlPath) -> tuple[int, int]:
+        """1-based (line, col) where the value starts (just after the ':' for an empty value)."""
+        return self._point(self._lookup(path).vstart)
+
+    def _point(self, index: int) -> tuple[int, int]:
+        lines = self._index.lines
+        line = lines.line_of(index)
+        return line + 1, index - lines.start(line) + 1
+
+    def _where(self, index: int) -> str:
+        return f"{self.path or '<yaml>'}:{self._index.lines.line_of(index) + 1}"
+
+    def _lookup(self, path: YamlPath) -> _Entry:
+        """The entry at path, following aliases to where their anchor is written."""
+        entries = self._index.entries
+        for i in range(len(path), -1, -1):
+            entry = entries.get(tuple(path[:i]))
+            if entry is None:
+                continue
+            if i == len(path):
+                return entry
+            if entry.alias:
+                target = self._index.defined.get(id(entry.node))
+                if target is not None:
+                    return self._lookup(target + tuple(path[i:]))
+            raise self._missing(path, entry)
+        raise self._missing(path, entries[()])
+
+    def _missing(self, path: YamlPath, near: _Entry) -> YamlEditError:
+        return YamlEditError(f"{self._where(near.start)}: no {_fmt_path(path)} in the document")
+
+    def _entry(self, path: YamlPath) -> _Entry:
+        """The entry at path for an edit: must exist and must not go through an alias."""
+        entries = self._index.entries
+        entry = entries.get(tuple(path))
+        if entry is not None:
+            return entry
+        for i in range(len(path) - 1, -1, -1):
+            near = entries.get(tuple(path[:i]))
+            if near is not None and near.alias:
+                raise YamlEditError(
+                    f"{self._where(near.vstart)}: {_fmt_path(path)} goes through the alias "
+                    f"{self.text[near.vstart : near.vend]}; editing it would change the anchor"
+                )
+            if near is not None:
+                raise self._missing(path, near)
+        raise self._missing(path, entries[()])
+
+    # -- rendering
+
+    def render(self) -> str:
+        """The original text when nothing was edited, else the spliced text, checked by re-parsing it."""
+        if not self._splices:
+            return ("\ufeff" if self._bom else "") + self.text
+        out = _apply(self.text, self._final_splices())
+        self._verify(out)
+        return ("\ufeff" if self._bom else "") + out
+
+    def _verify(self, out: str) -> None:
+        try:
+            again = YamlDocument.parse(out, self.path, style=self.style, fragment=self._fragment)
+        except InputError as exc:
+            raise YamlEditError(f"the edited text does not parse: {exc}") from None
+        expected = _unshadow(self._shadow())
+        if _canon(again.plain()) != _canon(expected):
+            where = _first_difference(again.plain(), expected, ())
+            raise YamlEditError(f"{self.path or '<yaml>'}: the edited text reads back differently at {where}")
+
+    def _queue(self, start: int, end: int, text: str, path: YamlPath, kind: str = "edit") -> _Splice:
+        splice = _Splice(start, end, text, self._seq, tuple(path), kind)
+        self._seq += 1
+        for other in self._splices:
+            if _overlap(splice, other):
+                raise YamlEditError(
+                    f"{self._where(start)}: the edit of {_fmt_path(path)} overlaps the edit of "
+                    f"{_fmt_path(other.path)} (line {self._index.lines.line_of(other.start) + 1})"
+                )
+        self._splices.append(splice)
+        return splice
+
+    def _shadow(self) -> Any:
+        if self._shadow_root is None:
+            self._shadow_root = _shadow(self.plain(), (), self._index, {})
+        return self._shadow_root
+
+
+def _first_difference(got: Any, want: Any, path: YamlPath) -> str:
+    if isinstance(got, dict) and isinstance(want, dict):
+        if list(got) != list(want):
+            return f"{_fmt_path(path)} (keys {list(got)} instead of {list(want)})"
+        for key in got:
+            if _canon(got[key]) != _canon(want[key]):
+                return _first_difference(got[key], want[key], (*path, key))
+    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        for i, (a, b) in enumerate(zip(got, want, strict=True)):
+            if _canon(a) != _canon(b):
+                return _first_difference(a, b, (*path, i))
+    return f"{_fmt_path(path)} ({got!r} instead of {want!r})"
