@@ -338,8 +338,10 @@ class GitHubForge:
             attempt += 1
             self._count(repo)
             try:
-                _headers, data = self._requester.requestJsonAndCheck(verb, url, parameters=params, input=body)
-                return data
+                headers, data = self._requester.requestJsonAndCheck(verb, url, parameters=params, input=body)
+                failure = _graphql_rate_limited(headers, data, self.policy)
+                if failure is None:
+                    return data
             except GithubException as exc:
                 failure = classify(exc.status, exc.headers, exc.data, self.policy, attempt)
             except requests.RequestException as exc:
@@ -421,6 +423,17 @@ class GitHubForge:
         if users or teams:
             self._call(repo, "POST", f"/repos/{repo}/pulls/{number}/requested_reviewers",
                        body={"reviewers": users, "team_reviewers": teams})
+
+
+def _graphql_rate_limited(headers: Mapping[str, Any], data: Any, policy: RetryPolicy) -> _Failure | None:
+    """GraphQL can answer 200 with a RATE_LIMITED error: the primary limit, as far as waiting goes."""
+    errors = data.get("errors") if isinstance(data, dict) else None
+    limited = [e for e in errors or [] if isinstance(e, dict) and e.get("type") == "RATE_LIMITED"]
+    if not limited:
+        return None
+    reset = _header(headers, "x-ratelimit-reset")
+    wait = max(0.0, float(reset) - policy.clock()) + 1 if reset and reset.isdigit() else 60.0
+    return _Failure("primary", 200, str(limited[0].get("message", "RATE_LIMITED")), wait)
 
 
 def _split(repo: str) -> tuple[str, str]:

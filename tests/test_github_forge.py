@@ -291,3 +291,16 @@ def test_graphql_rate_limited_is_a_rate_limit():
 
     with pytest.raises(RateLimited, match="GraphQL rate limit"):
         parse_preflight(REPO, {"data": {"repository": None}, "errors": [{"type": "RATE_LIMITED", "message": "x"}]}, "")
+
+
+@pytest.mark.parametrize("wait", [pytest.param(False, id="stops"), pytest.param(True, id="--wait-rate-limit waits")])
+def test_graphql_rate_limited_answer_is_the_primary_limit(server, wait):
+    answer = {"data": None, "errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]}
+    server.fail("POST /api/graphql", 200, payload=answer, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "0"})
+    sleeps = Sleeps()
+    f = forge(server, sleeps, wait_for_reset=wait)
+    if wait:
+        assert f.preflight(REPO, "b").repo.full_name == REPO and sleeps == [1.0]
+    else:
+        with pytest.raises(RateLimited, match="pass --wait-rate-limit"):
+            f.preflight(REPO, "b")

@@ -68,6 +68,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     message: str = "Server Error"
     times: int = 1
+    payload: dict[str, Any] | None = None  # a whole answer instead of GitHub's error body (e.g. GraphQL errors)
 
 
 @dataclass
@@ -165,9 +166,9 @@ class GitHubServer:
         return pull
 
     def fail(self, pattern: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None,
-             message: str | None = None) -> None:
+             message: str | None = None, payload: dict[str, Any] | None = None) -> None:
         default = "You have exceeded a secondary rate limit." if status in (403, 429) else "Server Error"
-        self.faults.append(Fault(pattern, status, headers or {}, message or default, times))
+        self.faults.append(Fault(pattern, status, headers or {}, message or default, times, payload))
 
     def branches(self, full_name: str) -> dict[str, str]:
         return gitstore.branches(self.repo(full_name).bare)
@@ -222,11 +223,13 @@ def _pull_node(repo: Repo, pull: Pull, base_url: str) -> dict[str, Any]:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None):
+    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None,
+                 payload: dict[str, Any] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors
+        self.payload = payload
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -308,7 +311,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = _rest(state, ex)
         except ApiError as exc:
             status = exc.status
-            payload = {"message": exc.message, "documentation_url": "https://docs.github.com/rest"}
+            payload = exc.payload or {"message": exc.message, "documentation_url": "https://docs.github.com/rest"}
             if exc.errors:
                 payload["errors"] = exc.errors
         self._answer(ex, status, payload)
@@ -321,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
                     fault.times -= 1
                     ex.injected = True
                     ex.response_headers.update(fault.headers)
-                    raise ApiError(fault.status, fault.message)
+                    raise ApiError(fault.status, fault.message, payload=fault.payload)
 
     def _answer(self, ex: Exchange, status: int, payload: Any) -> None:
         state = self.server_state
