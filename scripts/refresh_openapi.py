@@ -92,8 +92,7 @@ def rest_subset(full: dict, operations: list[tuple[str, str]]) -> dict:
         node = _strip(_resolve(full, ref))
         subset["components"].setdefault(kind, {})[name] = node
         _refs(node, pending)
-    for kind in subset["components"]:
-        subset["components"][kind] = dict(sorted(subset["components"][kind].items()))
+    subset["components"] = {kind: dict(sorted(found.items())) for kind, found in sorted(subset["components"].items())}
     return subset
 
 
