@@ -216,13 +216,12 @@ def _walk_nodes(root: Node) -> Iterator[Node]:
 
 def _load(text: str, path: str | None) -> tuple[Node | None, Any]:
     yaml = YAML()
-    constructor, _parser = yaml.get_constructor_parser(text)
     try:
+        constructor, _parser = yaml.get_constructor_parser(text)
         root = constructor.composer.get_single_node()
     except ReaderError as exc:
-        raise _input_error(
-            text, path, exc.position, f"invalid YAML: {exc.reason} ({exc.character!r})"
-        ) from None
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise _input_error(text, path, exc.position, f"invalid YAML: {exc.reason} ({char})") from None
     except MarkedYAMLError as exc:
         raise _scanner_error(text, path, exc) from None
     except YAMLError as exc:
@@ -788,12 +787,17 @@ class _Writer:
         pad = " " if self.style.flow_space else ""
         return "[" + pad + ", ".join(self.flow_value(v) for v in items) + pad + "]"
 
+    def flow_map(self, value: dict, pad: str) -> str:
+        if not value:
+            return "{}"
+        inner = ", ".join(f"{_key_text(k, self.style)}: {self.flow_value(v)}" for k, v in value.items())
+        return "{" + pad + inner + pad + "}"
+
     def flow_value(self, value: Any) -> str:
         if isinstance(value, list):
             return self.flow(value)
         if isinstance(value, dict):
-            inner = ", ".join(f"{_key_text(k, self.style)}: {self.flow_value(v)}" for k, v in value.items())
-            return "{" + inner + "}"
+            return self.flow_map(value, "")
         return _scalar_text(value, self.style, flow=True) or "null"
 
 
@@ -962,6 +966,14 @@ class _ShadowOps:
 # -------------------------------------------------------------------------------------- text edits
 
 
+def _flat(value: Any) -> bool:
+    """A non-empty list or dict of scalars (what a flow collection holds on one line)."""
+    if not isinstance(value, (list, dict)) or not value:
+        return False
+    items = value.values() if isinstance(value, dict) else value
+    return not any(isinstance(v, (list, dict)) for v in items)
+
+
 def _is_block_value(value: Any) -> bool:
     return isinstance(value, (dict, list)) and not isinstance(value, FlowList) and bool(value)
 
@@ -1096,6 +1108,12 @@ class _ValueOps(_Placement):
         if e.flow and e.kind == "seq":
             self._set_flow_item(e, self._flow_item(value, e))
             return None
+        if not e.alias and getattr(e.node, "flow_style", False) and _flat(value):
+            if isinstance(e.node, SequenceNode) and isinstance(value, list):
+                value = FlowList(value)
+            elif isinstance(e.node, MappingNode) and isinstance(value, dict):
+                pad = " " if self.text[_skip_props(self.text, e.vstart) + 1] == " " else ""
+                return self._put_scalar(e, _Writer(self.style).flow_map(value, pad), [])
         if e.flow and _is_block_value(value):
             raise YamlEditError(
                 f"{self._where(e.start)}: cannot write a block value inside the flow collection at {_fmt_path(e.path)}"
@@ -1311,8 +1329,14 @@ class _StructureOps(_ValueOps, _ShadowOps):
 
     def _check_new_key(self, path: YamlPath, key: Any) -> None:
         container = self._s_at(path)
-        if isinstance(container, _SMap) and any(item[2] == key for item in container.items):
-            raise YamlEditError(f"{_fmt_path(path)} already has the key {key!r}")
+        if not isinstance(container, _SMap):
+            return
+        for item in container.items:
+            if item[2] == key and item[0][0] == _FAR:
+                container.items.remove(item)  # a key from a merge (<<): an explicit entry overrides it
+                return
+            if item[2] == key:
+                raise YamlEditError(f"{_fmt_path(path)} already has the key {key!r}")
 
     def _insert_inline(self, sib: _Entry, lines: list[str], comment: Any, path: YamlPath) -> None:
         """New entries before the first key of `- key: v`: they take the dash line, the old key moves down."""
@@ -1409,14 +1433,18 @@ class _StructureOps(_ValueOps, _ShadowOps):
         raise YamlEditError(f"{self._where(parent.start)}: {_fmt_path(parent.path)} is not a sequence")
 
     def _add_item(self, seq_path: YamlPath, index: int | None, value: Any) -> None:
-        parent = self._entry(seq_path)
+        parent = self._container(seq_path)
         plain = _plain_value(value)
         kids = self._items_of(parent)
         if index is not None and not 0 <= index <= len(kids):
             raise YamlEditError(f"{self._where(parent.start)}: no index {index} in {_fmt_path(seq_path)}")
         if index == len(kids):
             index = None
-        if not parent.alias and isinstance(parent.node, SequenceNode) and parent.node.flow_style:
+        flow = not parent.alias and isinstance(parent.node, SequenceNode) and parent.node.flow_style
+        if flow and not kids and _is_block_value(value):
+            self._open_empty(parent)  # `steps: []` receiving a mapping: becomes a block sequence
+            flow = False
+        if flow:
             pos = self._flow_add(parent, kids, index, value)
         else:
             pos = self._block_add(parent, kids, index, value)
@@ -1687,7 +1715,7 @@ class _Edits(_ScalarEdits):
         if not path:
             raise YamlEditError("cannot replace the document root")
         if path not in self._index.entries:
-            parent = self._entry(path[:-1])
+            parent = self._container(path[:-1])
             if isinstance(path[-1], int):
                 raise YamlEditError(f"{self._where(parent.start)}: no {_fmt_path(path)} in the document")
             self.insert_entry(path[:-1], path[-1], value, after=after, before=before, comment=comment)
@@ -1712,7 +1740,7 @@ class _Edits(_ScalarEdits):
     ) -> None:
         """A new `key: value` at the end of the mapping, or after/before the named sibling."""
         mapping_path = tuple(mapping_path)
-        parent = self._entry(mapping_path)
+        parent = self._container(mapping_path)
         self._check_new_key(mapping_path, key)
         plain = _plain_value(value)
         writer = _Writer(self.style)
@@ -1863,7 +1891,7 @@ class _Edits(_ScalarEdits):
         """Insert a fragment's rendered text, re-indented to this document's style."""
         container_path = tuple(container_path)
         frag = self._prepared_fragment(fragment, new_key)
-        parent = self._entry(container_path)
+        parent = self._container(container_path)
         froot = frag._index.entries[()]
         if isinstance(parent.node, SequenceNode) and not parent.alias:
             self._insert_fragment_items(parent, frag, after, before, comment)
@@ -2116,6 +2144,16 @@ class YamlDocument(_Edits):
                     return self._lookup(target + tuple(path[i:]))
             raise self._missing(path, entry)
         raise self._missing(path, entries[()])
+
+    def _container(self, path: YamlPath) -> _Entry:
+        """The entry whose value receives new children: written here, not an alias."""
+        entry = self._entry(path)
+        if entry.alias:
+            raise YamlEditError(
+                f"{self._where(entry.vstart)}: {_fmt_path(path)} is the alias "
+                f"{self.text[entry.vstart : entry.vend]}; editing it would change the anchor"
+            )
+        return entry
 
     def _missing(self, path: YamlPath, near: _Entry) -> YamlEditError:
         return YamlEditError(f"{self._where(near.start)}: no {_fmt_path(path)} in the document")
