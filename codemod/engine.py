@@ -96,20 +96,25 @@ def _plan(m: Migration, files: RepoFiles) -> RepoResult:
     if old and final and old != final:
         rename_ci_job(m, old, final)
     anchor = old if old else None
-    for job_id, frag, source in fragments:
-        m.ci.doc.insert_fragment(("jobs",), frag, new_key=job_id, before=anchor,
-                                 comment=f"Moved from {m.post.basename} (job `{source}`) by consolidate-ci.")
-        m.note(Category.MOVED, f"post job `{source}` now runs as `{job_id}` in {m.ci.basename}", m.post.location(("jobs", source)))
+    for job_id, frag, sources in fragments:
+        m.ci.doc.insert_fragment(("jobs",), frag, new_key=job_id, before=anchor, comment=_moved_comment(m, sources))
+        for source in sources:
+            m.note(Category.MOVED, f"post job `{source}` now runs as `{job_id}` in {m.ci.basename}",
+                   m.post.location(("jobs", source)))
     if new_cleanup is not None:
-        m.ci.doc.insert_fragment(("jobs",), new_cleanup, new_key=final,
-                                 comment=f"Moved from {m.post.basename} (cleanup) by consolidate-ci.")
+        m.ci.doc.insert_fragment(("jobs",), new_cleanup, new_key=final, comment=_moved_comment(m, moves.cleanup))
     secrets = declare_secrets(m, refs.secrets)
     check_ci_concurrency(m)
     listeners = retarget_listeners(m, linkage.release_branches)
     return _finish(m, files, moves, group_ids, old, final, secrets, listeners, linkage.release_branches)
 
 
-def _build_jobs(m: Migration, moves, group, refs: References, release: list[str]) -> list[tuple[str, YamlDocument, str]]:
+def _moved_comment(m: Migration, sources: list[str]) -> str:
+    jobs = ", ".join(f"`{s}`" for s in sources)
+    return f"Moved from {m.post.basename} (job{'s' if len(sources) > 1 else ''} {jobs}) by consolidate-ci."
+
+
+def _build_jobs(m: Migration, moves, group, refs: References, release: list[str]) -> list[tuple[str, YamlDocument, list[str]]]:
     """(CI id, fragment, post id) of every moved job, in the post workflow's order."""
     builder = JobBuilder(m, moves, refs, release)
     by_first = {g.sources[0]: g for g in group}
@@ -121,9 +126,9 @@ def _build_jobs(m: Migration, moves, group, refs: References, release: list[str]
             if g is group[0]:
                 entry = builder.workflow_entry(("concurrency",)) if "concurrency" in m.post.data else None
                 move_concurrency(m, frag, job, entry)
-            out.append((g.id, frag, ", ".join(g.sources)))
+            out.append((g.id, frag, g.sources))
         elif job in moves.others:
-            out.append((moves.target[job], builder.build(job, moves.target[job]), job))
+            out.append((moves.target[job], builder.build(job, moves.target[job]), [job]))
     return out
 
 

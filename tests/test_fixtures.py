@@ -55,3 +55,23 @@ def test_changes_record_the_original_text(case: Case):
     result = migrate_texts(RepoFiles.from_bytes(files), case.config, default_branch=case.default_branch)
     for change in result.changes:
         assert change.old_text is None or change.old_text.encode() == files[change.path]
+
+
+def test_seed_ci_diff_removes_only_the_cleanup_lines_it_must_change():
+    """Minimal diff: on the seed-shaped fixture the CI workflow loses only the cleanup job's header, display
+    name, `needs:` and condition; every other line of the file is still there, in order."""
+    from codemod.diff import file_diff
+    from codemod.result import FileChange
+
+    case = next(c for c in CASES if c.name == "seed")
+    path = ".github/workflows/main-ci-cd.yml"
+    before = (case.before / path).read_bytes().decode()
+    after = (case.after / path).read_bytes().decode()
+    removed = [line[1:].strip() for line in file_diff(FileChange(path, before, after)).splitlines()
+               if line.startswith("-") and not line.startswith("---")]
+    assert removed == [
+        "smart-staging-cleanup:",
+        "name: Smart Staging Cleanup",
+        "needs: [build-and-stage, e2e-tests, security-scanning]",
+        "if: always() && needs.build-and-stage.result == 'success'",
+    ]

@@ -43,7 +43,7 @@ def test_lint_sees_a_real_problem():
 def test_truth_table_holds_on_every_gate_combination(case):
     result = migrate_checkout(case.before, case.config, default_branch=case.default_branch)
     summary = result.summary
-    ci_doc = YamlDocument.parse((case.before / summary.ci_path).read_text(newline=""))
+    ci_doc = YamlDocument.parse((case.before / summary.ci_path).read_bytes().decode())
     before = ci_doc.plain()["jobs"]
     ci_after = next(c.new_text for c in result.changes if c.path == summary.ci_path)
     after = YamlDocument.parse(ci_after).plain()["jobs"]

@@ -21,6 +21,10 @@ COMMENT = [
     "Final cleanup: pull requests clean staging up as before; a push cleans it up only when every",
     "production publish succeeded; otherwise this job is skipped and staging is kept for debugging.",
 ]
+PUSH_ONLY_COMMENT = [
+    "Final cleanup: a push cleans staging up only when every production publish succeeded;",
+    "otherwise this job is skipped and staging is kept for debugging.",
+]
 DISPLAY_NAME = "Final Cleanup"
 
 
@@ -217,9 +221,12 @@ class CleanupBuilder:
                                                  frozenset({("jobs", first, "if"), ("jobs", first, "needs")}))
         needs = _merge_needs([], [*self.group, *self._post_needs()])
         cond = gt.all_of([ex.Call("always", ()), gt.event_is("push"), *[gt.result_is_success(j) for j in self.group]])
-        anchor = {"after": "name"} if "name" in spec else {"before": next(iter(spec))}
+        anchor = {"before": next(iter(spec))}
         if "name" in spec:
             frag.set_value((first, "name"), DISPLAY_NAME)
+            anchor = {"after": "name"}
+        else:
+            frag.insert_entry((first,), "name", DISPLAY_NAME, **anchor)
         if "needs" in spec:
             frag.set_value((first, "needs"), FlowList(needs))
             anchor = {"after": "needs"}
@@ -227,9 +234,9 @@ class CleanupBuilder:
             frag.insert_entry((first,), "needs", FlowList(needs), **anchor)
         text = ex.format_condition(cond, False)
         if "if" in spec:
-            frag.set_value((first, "if"), text)
+            frag.set_value((first, "if"), text, comment=PUSH_ONLY_COMMENT)
         else:
-            frag.insert_entry((first,), "if", text, **anchor)
+            frag.insert_entry((first,), "if", text, comment=PUSH_ONLY_COMMENT, **anchor)
         for cjob in self.moves.cleanup[1:]:
             self.moves_cleanup_steps(frag, first, cjob)
         return frag

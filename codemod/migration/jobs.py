@@ -195,16 +195,37 @@ class JobBuilder:
         for key in CONTEXT_KEYS:
             if key not in self.post.data or (reusable and key in NOT_ON_REUSABLE):
                 continue
-            if key not in spec or key == "permissions":
+            if key == "permissions":
                 if key not in spec:
                     frag.insert_fragment((job,), self.workflow_entry((key,)), before=before)
                 continue
-            self._merge_context(frag, job, key)
+            redundant = self._same_in_ci(key)
+            if key not in spec:
+                if set(self._names(self.post.data[key], key)) - redundant:
+                    frag.insert_fragment((job,), self.workflow_entry((key,), redundant), before=before)
+                continue
+            self._merge_context(frag, job, key, redundant)
         if "permissions" not in spec and "permissions" not in self.post.data and "permissions" in self.m.ci.data:
             self.m.note(Category.PERMISSION, f"`{job}` ran with the repository's default token permissions; in the "
                         "CI workflow it gets the workflow-level `permissions:` instead", self.post.location(("jobs", job)))
 
-    def _merge_context(self, frag: YamlDocument, job: str, key: str) -> None:
+    @staticmethod
+    def _names(value: Any, key: str) -> list[str]:
+        if key == "defaults":
+            value = (value or {}).get("run") if isinstance(value, dict) else None
+        return [str(k) for k in value] if isinstance(value, dict) else []
+
+    def _same_in_ci(self, key: str) -> set[str]:
+        """Names the CI workflow already sets to the same value at workflow level (they reach the job anyway)."""
+        ours, theirs = self.post.data.get(key), self.m.ci.data.get(key)
+        if key == "defaults":
+            ours = (ours or {}).get("run") if isinstance(ours, dict) else None
+            theirs = (theirs or {}).get("run") if isinstance(theirs, dict) else None
+        if not isinstance(ours, dict) or not isinstance(theirs, dict):
+            return set()
+        return {str(k) for k, v in ours.items() if k in theirs and str(theirs[k]) == str(v)}
+
+    def _merge_context(self, frag: YamlDocument, job: str, key: str, redundant: set[str]) -> None:
         outer, inner = self.post.data[key], self.post.jobs[job][key]
         if key == "defaults":
             outer, inner = (outer or {}).get("run") or {}, (inner or {}).get("run") or {}
@@ -216,13 +237,19 @@ class JobBuilder:
         if not isinstance(outer, dict) or not isinstance(inner, dict):
             return
         for name in outer:
-            if name not in inner:
+            if name not in inner and name not in redundant:
                 frag.insert_fragment((job, *base), self.workflow_entry((*base, name)))
 
-    def workflow_entry(self, ypath: YamlPath) -> YamlDocument:
-        """A top-level entry of the post workflow (or one of its keys), with its expressions rewritten."""
+    def workflow_entry(self, ypath: YamlPath, drop: set[str] = frozenset()) -> YamlDocument:
+        """A top-level entry of the post workflow (or one of its keys), with its expressions rewritten and the
+        names in `drop` left out."""
         entry = self.post.doc.extract(ypath)
-        Rewriter(self.m, self.refs).rewrite_tree(Target(entry, ypath, (ypath[-1],)))
+        inner: YamlPath = ("run",) if ypath == ("defaults",) else ()
+        skip = set()
+        for name in drop:
+            entry.delete_entry((ypath[-1], *inner, name))
+            skip.add((*ypath, *inner, name))
+        Rewriter(self.m, self.refs).rewrite_tree(Target(entry, ypath, (ypath[-1],)), frozenset(skip))
         return entry
 
     def _secrets_inherit(self, job: str) -> None:

@@ -20,7 +20,8 @@ def refuse_post_calls(m: Migration) -> None:
     for wf in [m.ci, *m.others]:
         for job, spec in wf.jobs.items():
             uses = spec.get("uses") if isinstance(spec, dict) else None
-            if isinstance(uses, str) and uses.split("@")[0].lstrip("./").endswith(m.post.path):
+            target = uses.split("@")[0].removeprefix("./") if isinstance(uses, str) else None
+            if target is not None and target.endswith(m.post.path):
                 raise m.refuse(f"job `{job}` calls the post workflow with `uses:`; it cannot be deleted",
                                wf.value_location(("jobs", job, "uses")))
 
