@@ -199,7 +199,10 @@ def _print_arg(name, arg) -> str:
     import graphql
 
     text = f"{name}: {arg.type}"
-    if arg.default_value is not graphql.Undefined:
+    default_ast = getattr(arg.ast_node, "default_value", None)
+    if default_ast is not None:
+        text += f" = {graphql.print_ast(default_ast)}"
+    elif arg.default_value is not graphql.Undefined:
         text += f" = {graphql.print_ast(graphql.ast_from_value(arg.default_value, arg.type))}"
     return text
 

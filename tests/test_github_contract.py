@@ -109,3 +109,37 @@ def test_a_full_conversation_keeps_the_contract(tmp_path, monkeypatch):
         assert contract.problems(srv.exchanges) == []
         assert {e.headers.get("user-agent") for e in srv.exchanges if e.kind != "git"} == {USER_AGENT}
         assert len([e for e in srv.exchanges if e.kind == "rest"]) == 5
+
+
+def _refresh_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "refresh_openapi.py"
+    spec = importlib.util.spec_from_file_location("refresh_openapi", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_refresh_keeps_only_what_is_used():
+    refresh = _refresh_module()
+    full = {
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": {"responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/x"}}}}}},
+                         "post": {"responses": {"200": {"$ref": "#/components/responses/unused"}}}},
+                  "/b": {"get": {"responses": {}}}},
+        "components": {"schemas": {"x": {"type": "object", "properties": {"y": {"$ref": "#/components/schemas/y"}},
+                                         "example": {"y": 1}},
+                                   "y": {"type": "integer"}, "z": {"type": "string"}, "basic-error": {"type": "object"}},
+                       "responses": {"unused": {"description": "no"}}},
+    }
+    subset = refresh.rest_subset(full, [("get", "/a")])
+    assert list(subset["paths"]) == ["/a"] and list(subset["paths"]["/a"]) == ["get"]
+    assert list(subset["components"]) == ["schemas"]
+    assert list(subset["components"]["schemas"]) == ["basic-error", "x", "y"]
+    assert "example" not in subset["components"]["schemas"]["x"]
+    sdl = "type Query { a(n: Int = 1): A b: String }\ntype A { c: String d: E }\nenum E { X Y }\ntype Unused { e: Int }\n"
+    pruned = refresh.graphql_subset(sdl, ["query { a { d } }"])
+    assert "Unused" not in pruned and " b:" not in pruned and " c:" not in pruned
+    assert "a(n: Int = 1): A" in pruned and "enum E" in pruned
