@@ -259,11 +259,20 @@ def _read(path: Path) -> str | None:
         return None
 
 
+_HINTS = {
+    "could not read username": "the server asked for credentials: the token was rejected or lacks access",
+    "authentication failed": "the server rejected the token",
+}
+
+
 def _stderr_line(exc: git.GitCommandError) -> str:
-    text = exc.stderr if isinstance(exc.stderr, str) else str(exc.stderr or "")
-    lines = [ln.strip() for ln in text.replace("stderr:", "").splitlines() if ln.strip().strip("'")]
+    text = "\n".join(str(t or "") for t in (exc.stderr, exc.stdout)).replace("stderr:", "").replace("stdout:", "")
+    lines = [ln.strip().strip("'").strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln]
     meaningful = [ln for ln in lines if ln.lower().startswith(("fatal", "error", "remote:", "!"))] or lines
-    return (meaningful[0].strip("'") if meaningful else f"git exited with {exc.status}")[:300]
+    line = meaningful[0] if meaningful else f"git exited with {exc.status}"
+    hint = next((h for key, h in _HINTS.items() if key in line.lower()), None)
+    return (f"{hint} ({line})" if hint else line)[:300]
 
 
 def _safe_url(url: str) -> str:
