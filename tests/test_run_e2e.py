@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -254,3 +255,14 @@ def test_the_token_never_leaks(gh, capsys, caplog, monkeypatch, tmp_path):
         assert not any(s in text for s in secrets)
     git_argv = [argv for argv, _ in spy.calls if argv and Path(argv[0]).name == "git" and "http-backend" not in argv]
     assert any("clone" in argv for argv in git_argv) and any("push" in argv for argv in git_argv)
+
+
+def test_the_dry_run_diff_is_exactly_what_a_real_run_pushes(gh, capsys, tmp_path):
+    _, out, _ = consolidate_ci(capsys, gh, "--dry-run")
+    diff = out.split("--- diff of acme/app ---\n", 1)[1].split("--- pull request body for acme/app ---\n", 1)[0]
+    consolidate_ci(capsys, gh)
+    work = tmp_path / "apply"
+    subprocess.run(["git", "clone", "-q", str(gh.repo(REPO).bare), str(work)], check=True)
+    subprocess.run(["git", "-C", str(work), "apply", "--whitespace=nowarn", "-"], input=diff.encode(), check=True)
+    applied = {p.relative_to(work).as_posix(): p.read_bytes() for p in work.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert applied == gitstore.tree_files(gh.repo(REPO).bare, BRANCH)
