@@ -218,12 +218,11 @@ def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
 
 
 def _error_message(data: Any) -> str:
-    if isinstance(data, dict):
-        if data.get("message"):
-            return str(data["message"])
-        if data.get("errors"):
-            return "; ".join(str(e.get("message", e)) for e in data["errors"] if isinstance(e, dict))
-    return str(data or "")[:200]
+    if not isinstance(data, dict):
+        return str(data or "")[:200]
+    details = [str(e.get("message") or e.get("code") or e) for e in data.get("errors") or [] if isinstance(e, dict)]
+    message = str(data.get("message") or "")
+    return ": ".join(p for p in (message, "; ".join(details)) if p)[:300]
 
 
 def classify(status: int, headers: Mapping[str, Any] | None, data: Any, policy: RetryPolicy, attempt: int) -> _Failure:
@@ -401,11 +400,19 @@ class GitHubForge:
         try:
             data = self._call(repo, "POST", f"/repos/{repo}/pulls", body=body)
         except ForgeError as exc:
+            if "already exists" in str(exc):  # an earlier try went through but its answer was lost
+                return self._existing_pull(repo, pull.head, exc)
             if not (pull.draft and "draft" in str(exc).lower()):
                 raise
             log.warning("%s: draft pull requests are not available here; opening a ready one", repo)
             data = self._call(repo, "POST", f"/repos/{repo}/pulls", body={**body, "draft": False})
         return parse_rest_pull(data)
+
+    def _existing_pull(self, repo: str, head: str, error: ForgeError) -> PullRequest:
+        found = [p for p in self.preflight(repo, head).pulls if p.state == "open"]
+        if not found:
+            raise error
+        return found[0]
 
     def update_pull(self, repo: str, number: int, *, title: str, body: str, reopen: bool = False) -> PullRequest:
         payload: dict[str, Any] = {"title": title, "body": body}

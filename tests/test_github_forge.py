@@ -304,3 +304,11 @@ def test_graphql_rate_limited_answer_is_the_primary_limit(server, wait):
     else:
         with pytest.raises(RateLimited, match="pass --wait-rate-limit"):
             f.preflight(REPO, "b")
+
+
+def test_a_lost_answer_to_create_does_not_open_a_second_pull_request(server):
+    server.commit(REPO, "tool/branch", {"x.md": "x\n"})
+    server.fail(r"POST .*/pulls$", 502, after_processing=True)
+    pull = forge(server).create_pull(REPO, NewPull("T", "B", "tool/branch", "main"))
+    assert pull.number == 1 and list(server.repo(REPO).pulls) == [1]
+    assert [e.status for e in server.api_exchanges(REPO)] == [502, 422, 200]

@@ -69,6 +69,7 @@ class Fault:
     message: str = "Server Error"
     times: int = 1
     payload: dict[str, Any] | None = None  # a whole answer instead of GitHub's error body (e.g. GraphQL errors)
+    after_processing: bool = False  # the request takes effect, then the answer is the fault
 
 
 @dataclass
@@ -166,9 +167,9 @@ class GitHubServer:
         return pull
 
     def fail(self, pattern: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None,
-             message: str | None = None, payload: dict[str, Any] | None = None) -> None:
+             message: str | None = None, payload: dict[str, Any] | None = None, after_processing: bool = False) -> None:
         default = "You have exceeded a secondary rate limit." if status in (403, 429) else "Server Error"
-        self.faults.append(Fault(pattern, status, headers or {}, message or default, times, payload))
+        self.faults.append(Fault(pattern, status, headers or {}, message or default, times, payload, after_processing))
 
     def branches(self, full_name: str) -> dict[str, str]:
         return gitstore.branches(self.repo(full_name).bare)
@@ -300,7 +301,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if not self._authorized(ex.headers):
                 raise ApiError(401, "Bad credentials")
-            self._inject(ex)
+            fault = self._fault(ex)
+            if fault and not fault.after_processing:
+                raise ApiError(fault.status, fault.message, payload=fault.payload)
             with state.lock:
                 if state.rate_remaining <= 0:
                     raise ApiError(403, "API rate limit exceeded for user ID 1.")
@@ -309,6 +312,8 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = 200, graphql_api.execute(ex.body["query"], ex.body.get("variables"), state.graphql_root())
             else:
                 status, payload = _rest(state, ex)
+            if fault:  # done, but the answer is lost: a 502 after the pull request was created
+                raise ApiError(fault.status, fault.message, payload=fault.payload)
         except ApiError as exc:
             status = exc.status
             payload = exc.payload or {"message": exc.message, "documentation_url": "https://docs.github.com/rest"}
@@ -316,7 +321,7 @@ class _Handler(BaseHTTPRequestHandler):
                 payload["errors"] = exc.errors
         self._answer(ex, status, payload)
 
-    def _inject(self, ex: Exchange) -> None:
+    def _fault(self, ex: Exchange) -> Fault | None:
         state = self.server_state
         with state.lock:
             for fault in state.faults:
@@ -324,7 +329,8 @@ class _Handler(BaseHTTPRequestHandler):
                     fault.times -= 1
                     ex.injected = True
                     ex.response_headers.update(fault.headers)
-                    raise ApiError(fault.status, fault.message, payload=fault.payload)
+                    return fault
+        return None
 
     def _answer(self, ex: Exchange, status: int, payload: Any) -> None:
         state = self.server_state
