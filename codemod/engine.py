@@ -58,9 +58,18 @@ def _migrate(files: RepoFiles, config: RepoConfig, default_branch: str) -> RepoR
             return RepoResult(Outcome.ALREADY_MIGRATED, reason=f"{ci_path} has {config.jobs.publish_production}")
         return RepoResult(Outcome.NOT_APPLICABLE, reason=f"no post workflow {post_path} and no {config.jobs.publish_production} job")
     post = _parse(files, post_path)
-    others = [_parse(files, p) for p in files.workflows() if p not in (ci_path, post_path)]
+    others = [_parse(files, p) for p in files.workflows() if p not in (ci_path, post_path) and _may_name(files, p, post)]
     m = Migration(config, default_branch, ci, post, others)
     return _plan(m, files)
+
+
+def _may_name(files: RepoFiles, path: str, post: Workflow) -> bool:
+    """Whether another workflow can listen to or call the post workflow (a cheap text test before parsing)."""
+    try:
+        text = files.text(path)
+    except InputError:
+        return False  # unreadable, and the migration does not edit it: the docs of the run list it
+    return post.basename in text or post.display_name in text
 
 
 def _has_group(ci: Workflow, config: RepoConfig) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from codemod import expressions as ex
@@ -80,15 +81,19 @@ def simulate(jobs: dict[str, Any], event: Event, forced: dict[str, str]) -> dict
     return results
 
 
-def _evaluate(condition: Any, event: Event, needs: dict[str, str], jobs: dict[str, Any], functions: dict) -> bool:
+@lru_cache(maxsize=1024)
+def _condition(condition: Any) -> ex.Node:
+    """A job condition as GitHub evaluates it: `success() && (...)` unless it calls a status function."""
     if condition is None:
-        node: ex.Node = ex.Call("success", ())
-    elif isinstance(condition, bool):
-        node = ex.Binary("&&", ex.Call("success", ()), ex.Literal(condition))
-    else:
-        node, _ = ex.parse_condition(str(condition))
-        if not ex.status_functions(node):
-            node = ex.Binary("&&", ex.Call("success", ()), node)
+        return ex.Call("success", ())
+    if isinstance(condition, bool):
+        return ex.Binary("&&", ex.Call("success", ()), ex.Literal(condition))
+    node, _ = ex.parse_condition(str(condition))
+    return node if ex.status_functions(node) else ex.Binary("&&", ex.Call("success", ()), node)
+
+
+def _evaluate(condition: Any, event: Event, needs: dict[str, str], jobs: dict[str, Any], functions: dict) -> bool:
+    node = _condition(condition if condition is None or isinstance(condition, bool) else str(condition))
     context = {
         "github": {"event_name": event.name, "ref": event.ref, "ref_name": event.ref_name},
         "needs": {n: {"result": r, "outputs": _outputs(jobs.get(n))} for n, r in needs.items()},
