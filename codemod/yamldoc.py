@@ -811,6 +811,8 @@ def _comment_lines(comment: str | list[str] | None, col: int) -> list[str]:
 def _plain_value(value: Any) -> Any:
     """The plain data a value given to an edit reads back as."""
     if isinstance(value, Raw):
+        if "\n" in value or "\r" in value:
+            raise YamlEditError(f"Raw text must be a single line: {value!r}")
         try:
             loaded = YAML().load("v: " + str(value) + "\n")
         except YAMLError as exc:
@@ -877,7 +879,8 @@ class _FlowModel:
             self.lead = text[self.open + 1 : kids[0].vstart]
             self.trail = text[kids[-1].vend : self.close]
         else:
-            self.lead = self.trail = " " if style.flow_space else ""
+            spaced = text[self.open + 1 : self.close] != "" or style.flow_space
+            self.lead = self.trail = " " if spaced else ""
 
     def find(self, orig: int) -> int:
         for i, item in enumerate(self.items):
@@ -944,6 +947,16 @@ class _ShadowOps:
         if item is None:
             raise YamlEditError(f"{_fmt_path(path)} was removed by an earlier edit")
         item[3] = value
+
+    def _s_set_all(self, e: _Entry, value: Any) -> None:
+        """Set the value at e and at every alias of e's (anchored, kept) node: they read the same value."""
+        self._s_set(e.path, value)
+        for other in self._index.entries.values():
+            if other.alias and other.node is e.node and other.path[-1] != "<<":
+                try:
+                    self._s_set(other.path, value)
+                except YamlEditError:
+                    continue  # the alias itself was removed or replaced
 
     def _s_insert(self, path: YamlPath, key: Any, value: Any, pos: int, kind: type = _SMap) -> None:
         container = self._s_container(path, kind)
@@ -1336,7 +1349,10 @@ class _StructureOps(_ValueOps, _ShadowOps):
                 container.items.remove(item)  # a key from a merge (<<): an explicit entry overrides it
                 return
             if item[2] == key:
-                raise YamlEditError(f"{_fmt_path(path)} already has the key {key!r}")
+                where = (
+                    self._where(self._index.entries[path].start) if path in self._index.entries else "<yaml>"
+                )
+                raise YamlEditError(f"{where}: {_fmt_path(path)} already has the key {key!r}")
 
     def _insert_inline(self, sib: _Entry, lines: list[str], comment: Any, path: YamlPath) -> None:
         """New entries before the first key of `- key: v`: they take the dash line, the old key moves down."""
@@ -1725,7 +1741,7 @@ class _Edits(_ScalarEdits):
         self._replace_value(e, value)
         if comment is not None:
             self._comment_above(e, comment)
-        self._s_set(path, plain)
+        self._s_set_all(e, plain)
 
     def insert_entry(
         self,
@@ -1808,7 +1824,7 @@ class _Edits(_ScalarEdits):
         e = self._entry((*seq_path, index))
         plain = _plain_value(value)
         self._replace_value(e, value)
-        self._s_set(e.path, plain)
+        self._s_set_all(e, plain)
 
     def replace_in_scalar(self, path: YamlPath, old: str, new: str) -> None:
         """Replace every `old` in a string value, editing its source where `old` appears literally."""
@@ -1827,7 +1843,7 @@ class _Edits(_ScalarEdits):
             self._put_text(e, *spot)
         else:
             self._rewrite_same_style(e, expected)
-        self._s_set(path, expected)
+        self._s_set_all(e, expected)
 
     def _plain_at(self, path: YamlPath) -> Any:
         node = self.plain()
