@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from github_server import GitHubServer  # noqa: E402
-from github_server.testing import e2e_engine, fake_engine_for_e2e, seed_files  # noqa: E402
+from github_server.testing import e2e_engine, seed_files  # noqa: E402
 
 from codemod.config import Pr, RepoConfig  # noqa: E402
 from codemod.github import GitHubForge, RetryPolicy  # noqa: E402
@@ -56,8 +56,7 @@ def main() -> int:
         rows.append(scenario(srv, "rerun with a human commit on the branch", "acme/app"))
         rows.append(scenario(srv, "dry run", "acme/dry", dry_run=True))
         rows.append(scenario(srv, "archived", "acme/old"))
-    engine = "FAKE engine (codemod.engine not usable yet)" if e2e_engine() is fake_engine_for_e2e else "real engine"
-    print(f"API requests per repository ({engine}):")
+    print("API requests per repository (real engine):")
     print(f"{'scenario':62} {'counted':>7} {'server':>6} {'budget':>6} {'git':>4} {'seconds':>7}")
     failed = False
     for name, counted, api, git, seconds in rows:

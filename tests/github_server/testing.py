@@ -1,11 +1,10 @@
-"""Test helpers around the local GitHub: the seed repository's files, the engine to run end to end, a
-stand-in engine (FAKE) for when `codemod.engine` cannot be imported yet, and a subprocess spy."""
+"""Test helpers around the local GitHub: the seed repository's files, the engine to run end to end, a small
+stand-in engine (FAKE) that pipeline unit tests inject, and a subprocess spy."""
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 from codemod.config import RepoConfig
@@ -28,21 +27,11 @@ def seed_files(extra: dict[str, str] | None = None) -> dict[str, str | bytes]:
     return files
 
 
-@cache
-def real_engine() -> Callable[..., RepoResult] | None:
-    """`codemod.engine.migrate_checkout` when it imports and migrates the seed repository without raising."""
-    try:
-        from codemod.engine import migrate_checkout
-
-        probe = migrate_checkout(SEED, RepoConfig(), default_branch="main")
-    except Exception:  # the engine is being written in parallel: until it works, the e2e tests use the fake
-        return None
-    return migrate_checkout if probe.outcome == Outcome.MIGRATED else None
-
-
 def e2e_engine() -> Callable[..., RepoResult]:
-    """The real engine when it works, else FAKE_engine_for_e2e (the report says which tests used it)."""
-    return real_engine() or fake_engine_for_e2e
+    """The real engine: end-to-end tests and the GitHub benchmark always run `codemod.engine.migrate_checkout`."""
+    from codemod.engine import migrate_checkout
+
+    return migrate_checkout
 
 
 def fake_engine_for_e2e(root: Path, config: RepoConfig, *, default_branch: str) -> RepoResult:
