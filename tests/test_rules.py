@@ -175,3 +175,106 @@ def test_other_triggers_are_dropped_and_listed():
     triggers = [n.message for n in result.notes if n.category == "trigger"]
     assert any("`workflow_dispatch`" in t for t in triggers)
     assert any("`schedule`" in t for t in triggers)
+
+
+MERGE_POST = """\
+name: Post
+on:
+  workflow_run:
+    workflows: [CI]
+    types: [completed]
+jobs:
+  detect-changes:
+    runs-on: ubuntu-latest
+    outputs:
+      docker: ${{ steps.f.outputs.docker }}
+    steps:
+      - id: f
+        run: echo docker=true >> "$GITHUB_OUTPUT"
+  publish-dockerhub:
+    needs: detect-changes
+    if: needs.detect-changes.outputs.docker == 'true' && github.repository_owner == 'acme'
+    runs-on: ubuntu-latest
+    outputs:
+      digest: ${{ steps.meta.outputs.digest }}
+    steps:
+      - id: meta
+        run: echo digest=1 >> "$GITHUB_OUTPUT"
+  publish-client-libraries:
+    if: github.repository_owner == 'acme'
+    runs-on: ubuntu-latest
+    outputs:
+      version: ${{ steps.meta.outputs.version }}
+    steps:
+      - id: meta
+        if: hashFiles('package.json') != ''
+        run: echo version=1 >> "$GITHUB_OUTPUT"
+      - run: npm publish --tag "${{ steps.meta.outputs.version }}"
+  announce:
+    needs: [publish-dockerhub, publish-client-libraries]
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "${{ needs.publish-client-libraries.outputs.version }} ${{ needs.publish-dockerhub.outputs.digest }}"
+"""
+
+
+def test_merged_publish_jobs_carry_conditions_into_steps_and_rename_colliding_step_ids():
+    result = run({CI: BASE_CI, POST: MERGE_POST})
+    assert result.outcome == "migrated", result.reason
+    text = ci_after(result)
+    # each source job's condition guards its own steps (the change-detection output folded away)
+    assert "        if: github.repository_owner == 'acme'\n        run: echo digest=1" in text
+    assert "if: github.repository_owner == 'acme' && hashFiles('package.json') != ''" in text
+    # the second `meta` step is renamed, and so is every `steps.meta.` reference of its job
+    assert "id: meta-publish-client-libraries" in text
+    assert "--tag \"${{ steps.meta-publish-client-libraries.outputs.version }}\"" in text
+    assert "version: ${{ steps.meta-publish-client-libraries.outputs.version }}" in text
+    assert "digest: ${{ steps.meta.outputs.digest }}" in text
+    # downstream jobs read the merged job's outputs
+    assert "${{ needs.publish-production.outputs.version }} ${{ needs.publish-production.outputs.digest }}" in text
+    assert "announce:\n    needs: [publish-production]" in text
+    renamed = [n.message for n in result.notes if n.category == "renamed"]
+    assert any("`meta`" in m for m in renamed)
+
+
+CONTEXT_POST = """\
+name: Post
+on:
+  workflow_run:
+    workflows: [CI]
+    types: [completed]
+defaults:
+  run:
+    shell: bash
+    working-directory: release
+env:
+  CHANNEL: stable
+jobs:
+  publish-dockerhub:
+    runs-on: ubuntu-latest
+    env:
+      CHANNEL: beta
+    steps:
+      - run: make publish-docker
+  publish-client-libraries:
+    uses: ./.github/workflows/libs.yml
+    secrets: inherit
+"""
+
+
+def test_workflow_context_moves_to_job_level_and_job_keys_win():
+    ci = BASE_CI.replace("jobs:\n", "concurrency:\n  group: ci-${{ github.ref }}\n  cancel-in-progress: true\npermissions:\n  contents: read\njobs:\n", 1)
+    ci = ci.replace("branches: [main]", "branches: [main]\n    paths: ['src/**']")
+    result = run({CI: ci, POST: CONTEXT_POST})
+    assert result.outcome == "migrated", result.reason
+    text = ci_after(result)
+    step_job = text[text.index("  publish-production:"):text.index("  publish-production-client-libraries:")]
+    assert "CHANNEL: beta" in step_job and "CHANNEL: stable" not in step_job  # the job's own value wins
+    assert "defaults:\n      run:\n        shell: bash\n        working-directory: release" in step_job
+    reusable = text[text.index("  publish-production-client-libraries:"):text.index("  smart-staging-cleanup:") if "smart-staging-cleanup:" in text else text.index("  final-cleanup:")]
+    assert "defaults:" not in reusable and "env:" not in reusable  # not allowed on reusable-workflow calls
+    categories = {n.category for n in result.notes}
+    assert {"secret", "concurrency", "permission", "follow-up"} <= categories
+    assert any("secrets: inherit" in n.message for n in result.notes)
+    assert any("cancel-in-progress" in n.message for n in result.notes)
+    assert any("`paths`" in n.message for n in result.notes)

@@ -11,6 +11,7 @@ from codemod.migration.context import Migration, Workflow, scalars
 from codemod.migration.filters import as_list
 from codemod.migration.linkage import names_workflow
 from codemod.migration.moves import needs_of
+from codemod.migration.rewrite import pad, replace_all
 from codemod.result import Category
 from codemod.yamldoc import YamlPath
 
@@ -125,20 +126,16 @@ def _rename_embedded(wf: Workflow, ypath: YamlPath, value: str, fn: Callable[[ex
         spans = ex.find_embedded(value)
     except ex.ExpressionError:
         return 0
-    count, seen = 0, set()
+    pairs: list[tuple[str, str]] = []
     for start, end, inner in spans:
-        if value[start:end] in seen:
-            continue
-        seen.add(value[start:end])
         try:
             node = ex.parse(inner)
         except ex.ExpressionError:
             continue
         new = ex.transform(node, fn)
-        if new != node:
-            lead = inner[: len(inner) - len(inner.lstrip())] or " "
-            trail = inner[len(inner.rstrip()):] or " "
-            wf.doc.replace_in_scalar(ypath, value[start:end], "${{" + lead + ex.to_source(new) + trail + "}}")
-            count += 1
-    return count
+        pair = (value[start:end], "${{" + pad(inner, lead=True) + ex.to_source(new) + pad(inner, lead=False) + "}}")
+        if new != node and pair not in pairs:
+            pairs.append(pair)
+    replace_all(wf.doc, ypath, value, pairs)
+    return len(pairs)
 

@@ -68,8 +68,7 @@ class Rewriter:
                 if new is not None:
                     target.doc.set_value(target.path(ypath), new)
             elif isinstance(value, str):
-                for old, new in self.embedded(value, where):
-                    target.doc.replace_in_scalar(target.path(ypath), old, new)
+                replace_all(target.doc, target.path(ypath), value, self.embedded(value, where))
 
     def condition(self, text: str, where: Location) -> str | None:
         """The rewritten `if:` value, or None when it does not change."""
@@ -92,9 +91,8 @@ class Rewriter:
             new = self.rewrite(node, boolean=False, where=where)
             if new == node:
                 continue
-            lead = inner[: len(inner) - len(inner.lstrip())] or " "
-            trail = inner[len(inner.rstrip()):] or " "
-            pair = (text[start:end], "${{" + lead + ex.to_source(ex.fold(new, boolean=False)) + trail + "}}")
+            pair = (text[start:end], "${{" + pad(inner, lead=True) + ex.to_source(ex.fold(new, boolean=False))
+                    + pad(inner, lead=False) + "}}")
             if pair not in out:
                 out.append(pair)
         return out
@@ -213,6 +211,33 @@ class Rewriter:
             if known.lower() == name.lower():
                 return known
         return name
+
+
+def pad(inner: str, *, lead: bool) -> str:
+    """The whitespace inside `${{` / `}}` of the original expression (one space when there was none)."""
+    space = inner[: len(inner) - len(inner.lstrip())] if lead else inner[len(inner.rstrip()):]
+    return space or " "
+
+
+def replace_all(doc: YamlDocument, ypath: YamlPath, value: str, pairs: list[tuple[str, str]]) -> None:
+    """Queue the (old, new) replacements of one string value as one edit of that scalar: the smallest piece of
+    the value that holds them all (one line when they share one, else the whole value)."""
+    if not pairs:
+        return
+    if len(pairs) == 1:
+        doc.replace_in_scalar(ypath, *pairs[0])
+        return
+    new_value = value
+    for old, new in pairs:
+        new_value = new_value.replace(old, new)
+    lines = [line for line in value.split("\n") if any(old in line for old, _ in pairs)]
+    if len(lines) == 1 and value.count(lines[0]) == 1:
+        line = lines[0]
+        for old, new in pairs:
+            line = line.replace(old, new)
+        doc.replace_in_scalar(ypath, lines[0], line)
+    else:
+        doc.replace_in_scalar(ypath, value, new_value)
 
 
 def _check_payload_reads(m: Migration, text: str, spans: list[tuple[int, int, str]], where: Location) -> None:
