@@ -9,6 +9,13 @@ Requests per repository: one GraphQL query for the preflight (repository, permis
 required status checks from branch protection and rulesets, pull requests from the tool's branch); the
 secret names (REST) only when the migration uses secrets; then creating or updating the pull request,
 its labels and its reviewers (REST).
+
+For batches: `list_repositories` lists an organisation with one GraphQL query per 100 repositories, and
+`read_workflows` reads the workflow folders of many repositories in one GraphQL query (an aliased
+`repository` per repository, `object(expression: "HEAD:<folder>")` with each entry's blob text), so an
+audit never clones. The forge is safe to share between threads: each thread gets its own PyGithub
+requester (PyGithub's connection object is not thread-safe), counters are locked, and an optional shared
+`pacer` spaces writes across all threads and pauses every thread on a rate limit (see `Pacing`).
 """
 
 from __future__ import annotations
@@ -78,6 +85,32 @@ class NewPull:
     draft: bool = False
 
 
+@dataclass(frozen=True)
+class RepoListing:
+    """One repository of an organisation's listing."""
+
+    full_name: str
+    archived: bool
+    fork: bool
+    default_branch: str | None  # None for an empty repository
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkflowRead:
+    """What `read_workflows` found in one repository's default branch: the blobs of the folders asked for."""
+
+    repo: str
+    found: bool = True
+    error: str | None = None  # the repository could not be read (not found, not visible...)
+    archived: bool = False
+    fork: bool = False
+    default_branch: str | None = None
+    texts: dict[str, str] = field(default_factory=dict)  # path -> text, for every readable blob
+    unreadable: dict[str, str] = field(default_factory=dict)  # path -> why (binary, truncated)
+    symlinks: tuple[str, ...] = ()
+
+
 class Forge(Protocol):
     """The verbs the pipeline needs from a forge."""
 
@@ -94,6 +127,20 @@ class Forge(Protocol):
     def request_reviewers(self, repo: str, number: int, reviewers: list[str]) -> None: ...
 
     def request_count(self, repo: str) -> int: ...
+
+    def list_repositories(self, owner: str) -> list[RepoListing]: ...
+
+    def read_workflows(self, repos: list[tuple[str, tuple[str, ...]]]) -> dict[str, WorkflowRead]: ...
+
+    def total_requests(self) -> int: ...
+
+
+class Pacing(Protocol):
+    """Shared by every thread of a batch: spaces content-creating requests and pauses on rate limits."""
+
+    def before_request(self, *, write: bool) -> None: ...
+
+    def pause_until(self, when: float, reason: str) -> None: ...
 
 
 # --- errors ---------------------------------------------------------------------------------------------
@@ -248,6 +295,13 @@ def classify(status: int, headers: Mapping[str, Any] | None, data: Any, policy: 
     return _Failure("other", status, message)
 
 
+def _split(repo: str) -> tuple[str, str]:
+    owner, _, name = repo.partition("/")
+    if not owner or not name or "/" in name:
+        raise ForgeError(f"not a repository name: {repo!r} (expected OWNER/NAME)")
+    return owner, name
+
+
 # --- the GitHub implementation ----------------------------------------------------------------------------
 
 PREFLIGHT_QUERY = """\
@@ -292,34 +346,125 @@ query ConsolidateCiPreflight($owner: String!, $name: String!, $head: String!) {
 }
 """
 
-GRAPHQL_DOCUMENTS = {"preflight": PREFLIGHT_QUERY}  # every GraphQL document the product sends
+LIST_QUERY = """\
+query ConsolidateCiRepositories($login: String!, $after: String) {
+  organization(login: $login) {
+    repositories(first: 100, after: $after, orderBy: {field: NAME, direction: ASC}) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        nameWithOwner
+        isArchived
+        isFork
+        defaultBranchRef {
+          name
+        }
+        repositoryTopics(first: 20) {
+          nodes {
+            topic {
+              name
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+READ_FRAGMENT = """\
+fragment ConsolidateCiFolder on GitObject {
+  __typename
+  oid
+  ... on Tree {
+    entries {
+      name
+      type
+      mode
+      object {
+        __typename
+        ... on Blob {
+          byteSize
+          isBinary
+          isTruncated
+          text
+        }
+      }
+    }
+  }
+}
+"""
+
+READ_BATCH = 40  # repositories per read query: ≤ 1 request per 25 repositories, well within GitHub's 10 s budget
+
+
+def read_query(repos: list[tuple[str, tuple[str, ...]]]) -> tuple[str, dict[str, str]]:
+    """One GraphQL query reading the folders `dirs` of each (`owner/name`, dirs), with aliases r0, r1...
+
+    Names and expressions travel as variables, so no repository name is ever spliced into the text."""
+    params: list[str] = []
+    fields: list[str] = []
+    variables: dict[str, str] = {}
+    for i, (repo, dirs) in enumerate(repos):
+        owner, name = _split(repo)
+        variables[f"o{i}"], variables[f"n{i}"] = owner, name
+        params += [f"$o{i}: String!", f"$n{i}: String!"]
+        folders = []
+        for j, folder in enumerate(dirs):
+            variables[f"e{i}_{j}"] = f"HEAD:{folder}"
+            params.append(f"$e{i}_{j}: String!")
+            folders.append(f"    d{j}: object(expression: $e{i}_{j}) {{\n      ...ConsolidateCiFolder\n    }}\n")
+        fields.append(f"  r{i}: repository(owner: $o{i}, name: $n{i}) {{\n    nameWithOwner\n    isArchived\n"
+                      f"    isFork\n    defaultBranchRef {{\n      name\n    }}\n{''.join(folders)}  }}\n")
+    query = f"query ConsolidateCiRead({', '.join(params)}) {{\n{''.join(fields)}}}\n\n{READ_FRAGMENT}"
+    return query, variables
+
+
+READ_QUERY = read_query([("owner/name", (".github/workflows",))])[0]  # the shape of every read query
+
+# every GraphQL document the product sends (read queries are READ_QUERY's shape with more aliases)
+GRAPHQL_DOCUMENTS = {"preflight": PREFLIGHT_QUERY, "repositories": LIST_QUERY, "read": READ_QUERY}
 
 _PUSH_PERMISSIONS = {"admin", "maintain", "write"}
 
 
 @dataclass
 class GitHubForge:
-    """`Forge` on GitHub's API. `throttle` spaces writes as GitHub asks (PyGithub's own pacing)."""
+    """`Forge` on GitHub's API, safe to share between threads.
+
+    Without a `pacer`, `throttle` spaces requests as PyGithub does (per thread). With a `pacer` (a batch),
+    PyGithub's pacing is off and the pacer spaces writes across all threads; a rate limit pauses them all.
+    """
 
     api_url: str
     token: str
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     timeout: int = 30
     throttle: bool = True
+    pacer: Pacing | None = None
     _counts: Counter = field(default_factory=Counter, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self._gh = Github(
-            auth=Auth.Token(self.token),
-            base_url=self.api_url,
-            timeout=self.timeout,
-            user_agent=USER_AGENT,
-            retry=None,
-            seconds_between_requests=0.25 if self.throttle else None,
-            seconds_between_writes=1.0 if self.throttle else None,
-        )
-        self._requester = self._gh.requester
+    @property
+    def _requester(self) -> Any:
+        """This thread's PyGithub requester: PyGithub's connection object must not be shared between threads."""
+        requester = getattr(self._local, "requester", None)
+        if requester is None:
+            paced = self.throttle and self.pacer is None
+            gh = Github(
+                auth=Auth.Token(self.token),
+                base_url=self.api_url,
+                timeout=self.timeout,
+                user_agent=USER_AGENT,
+                retry=None,
+                seconds_between_requests=0.25 if paced else None,
+                seconds_between_writes=1.0 if paced else None,
+            )
+            requester = self._local.requester = gh.requester
+        return requester
 
     # counting and retrying
 
@@ -327,25 +472,47 @@ class GitHubForge:
         with self._lock:
             return self._counts[repo.lower()]
 
+    def total_requests(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
     def _count(self, repo: str) -> None:
         with self._lock:
             self._counts[repo.lower()] += 1
 
     def _call(self, repo: str, verb: str, url: str, *, params: dict | None = None, body: Any = None) -> Any:
         attempt = 0
+        write = verb != "GET" and url != self._requester.graphql_url
         while True:
             attempt += 1
+            if self.pacer is not None:
+                self.pacer.before_request(write=write)
             self._count(repo)
             try:
                 headers, data = self._requester.requestJsonAndCheck(verb, url, parameters=params, input=body)
                 failure = _graphql_rate_limited(headers, data, self.policy)
                 if failure is None:
+                    self._observe(headers)
                     return data
             except GithubException as exc:
                 failure = classify(exc.status, exc.headers, exc.data, self.policy, attempt)
             except requests.RequestException as exc:
                 failure = _Failure("server", 0, type(exc).__name__, self.policy.backoff * 2 ** (attempt - 1))
             self._wait_or_raise(repo, verb, url, failure, attempt)
+
+    def _observe(self, headers: Mapping[str, Any]) -> None:
+        """The last request spent the primary limit: pause every thread until it resets (when waiting is on)."""
+        if self.pacer is None or not self.policy.wait_for_reset or _header(headers, "x-ratelimit-remaining") != "0":
+            return
+        reset = _header(headers, "x-ratelimit-reset")
+        if reset and reset.isdigit() and float(reset) - self.policy.clock() <= self.policy.max_reset_wait:
+            self.pacer.pause_until(float(reset) + 1, "the API rate limit is spent; waiting for its reset")
+
+    def _pause(self, seconds: float, reason: str) -> None:
+        """This thread sleeps; with a pacer, every other thread waits for the same moment before its next request."""
+        if self.pacer is not None:
+            self.pacer.pause_until(self.policy.clock() + seconds, reason)
+        self.policy.sleep(seconds)
 
     def _wait_or_raise(self, repo: str, verb: str, url: str, failure: _Failure, attempt: int) -> None:
         what = f"{verb} {_short(url)}"
@@ -354,7 +521,7 @@ class GitHubForge:
         if failure.kind == "primary":
             if self.policy.wait_for_reset and failure.wait <= self.policy.max_reset_wait:
                 log.warning("%s: primary rate limit exhausted; waiting %.0f s for the reset", repo, failure.wait)
-                self.policy.sleep(failure.wait)
+                self._pause(failure.wait, "primary rate limit exhausted")
                 return
             raise RateLimited(
                 f"GitHub API rate limit exhausted ({what}); it resets in {failure.wait:.0f} s: "
@@ -367,7 +534,10 @@ class GitHubForge:
             raise Unavailable(f"{what}: GitHub answered with {label} {attempt} time(s); gave up")
         log.warning("%s: %s on %s; retrying in %.1f s (try %d of %d)", repo, label, what, failure.wait,
                     attempt + 1, self.policy.attempts)
-        self.policy.sleep(failure.wait)
+        if failure.kind == "secondary":
+            self._pause(failure.wait, "secondary rate limit")  # GitHub's limit is per user: every thread waits
+        else:
+            self.policy.sleep(failure.wait)
 
     # verbs
 
@@ -432,6 +602,27 @@ class GitHubForge:
                        body={"reviewers": users, "team_reviewers": teams})
 
 
+    def list_repositories(self, owner: str) -> list[RepoListing]:
+        """Every repository of the organisation `owner`, 100 per request (counted under `owner`)."""
+        found: list[RepoListing] = []
+        after: str | None = None
+        while True:
+            data = self._call(owner, "POST", self._requester.graphql_url,
+                              body={"query": LIST_QUERY, "variables": {"login": owner, "after": after}})
+            page, after = parse_repositories(owner, data)
+            found.extend(page)
+            if after is None:
+                return found
+
+    def read_workflows(self, repos: list[tuple[str, tuple[str, ...]]]) -> dict[str, WorkflowRead]:
+        """The blobs of the folders asked for, per repository, in one request (counted under `*read`).
+
+        A repository that cannot be read gets a `WorkflowRead` with `error`; a failure of the whole query
+        raises `ForgeError` (the caller may split the batch and try again)."""
+        query, variables = read_query(repos)
+        data = self._call("*read", "POST", self._requester.graphql_url, body={"query": query, "variables": variables})
+        return parse_read(repos, data)
+
 def _graphql_rate_limited(headers: Mapping[str, Any], data: Any, policy: RetryPolicy) -> _Failure | None:
     """GraphQL can answer 200 with a RATE_LIMITED error: the primary limit, as far as waiting goes."""
     errors = data.get("errors") if isinstance(data, dict) else None
@@ -441,13 +632,6 @@ def _graphql_rate_limited(headers: Mapping[str, Any], data: Any, policy: RetryPo
     reset = _header(headers, "x-ratelimit-reset")
     wait = max(0.0, float(reset) - policy.clock()) + 1 if reset and reset.isdigit() else 60.0
     return _Failure("primary", 200, str(limited[0].get("message", "RATE_LIMITED")), wait)
-
-
-def _split(repo: str) -> tuple[str, str]:
-    owner, _, name = repo.partition("/")
-    if not owner or not name or "/" in name:
-        raise ForgeError(f"not a repository name: {repo!r} (expected OWNER/NAME)")
-    return owner, name
 
 
 def _short(url: str) -> str:
@@ -537,3 +721,74 @@ def _graphql_pull(node: dict[str, Any]) -> PullRequest:
         head_branch=node["headRefName"],
     )
 
+
+def parse_repositories(owner: str, data: dict[str, Any]) -> tuple[list[RepoListing], str | None]:
+    """One page of an organisation's repositories, and the cursor of the next page (None: the last one)."""
+    errors = data.get("errors") or []
+    org = (data.get("data") or {}).get("organization")
+    if org is None:
+        if any(e.get("type") == "NOT_FOUND" for e in errors) or not errors:
+            raise NotFound(f"organization {owner} not found, or not visible to this token")
+        raise ForgeError(f"GitHub could not list the repositories of {owner}: {_error_message(data)}")
+    connection = org["repositories"]
+    page = []
+    for node in connection["nodes"] or []:
+        if not node:
+            continue
+        branch = node.get("defaultBranchRef") or None
+        topics = tuple(t["topic"]["name"] for t in (node.get("repositoryTopics") or {}).get("nodes") or [] if t)
+        page.append(RepoListing(node["nameWithOwner"], bool(node["isArchived"]), bool(node["isFork"]),
+                                branch["name"] if branch else None, topics))
+    info = connection["pageInfo"]
+    return page, (info["endCursor"] if info["hasNextPage"] else None)
+
+
+SYMLINK_MODE = 0o120000
+
+
+def parse_read(repos: list[tuple[str, tuple[str, ...]]], data: dict[str, Any]) -> dict[str, WorkflowRead]:
+    root = data.get("data")
+    if not isinstance(root, dict):
+        raise ForgeError(f"GitHub could not answer the read query: {_error_message(data) or 'no data'}")
+    errors: dict[str, dict[str, Any]] = {}
+    for error in data.get("errors") or []:
+        path = error.get("path") or []
+        if path:
+            errors.setdefault(str(path[0]), error)
+    out = {}
+    for i, (repo, dirs) in enumerate(repos):
+        node, error = root.get(f"r{i}"), errors.get(f"r{i}")
+        if node is None:
+            why = "not found, or not visible to this token" if not error or error.get("type") == "NOT_FOUND" \
+                else f"could not be read: {error.get('message')}"
+            out[repo] = WorkflowRead(repo, found=False, error=f"repository {repo} {why}")
+        elif error is not None:
+            out[repo] = WorkflowRead(repo, found=False, error=f"could not read {repo}: {error.get('message')}")
+        else:
+            out[repo] = _workflow_read(repo, dirs, node)
+    return out
+
+
+def _workflow_read(repo: str, dirs: tuple[str, ...], node: dict[str, Any]) -> WorkflowRead:
+    texts: dict[str, str] = {}
+    unreadable: dict[str, str] = {}
+    symlinks: list[str] = []
+    for j, folder in enumerate(dirs):
+        tree = node.get(f"d{j}") or {}
+        for entry in tree.get("entries") or [] if tree.get("__typename") == "Tree" else []:
+            path = f"{folder}/{entry['name']}" if folder else entry["name"]
+            blob = entry.get("object") or {}
+            if entry["type"] != "blob":
+                continue
+            if entry["mode"] == SYMLINK_MODE:
+                symlinks.append(path)
+            elif blob.get("isTruncated"):
+                unreadable[path] = f"too large to read through the API ({blob.get('byteSize')} bytes)"
+            elif blob.get("isBinary") or blob.get("text") is None:
+                unreadable[path] = "not UTF-8 text (GitHub reads it as binary)"
+            else:
+                texts[path] = blob["text"]
+    branch = node.get("defaultBranchRef") or None
+    return WorkflowRead(repo, archived=bool(node["isArchived"]), fork=bool(node["isFork"]),
+                        default_branch=branch["name"] if branch else None, texts=texts, unreadable=unreadable,
+                        symlinks=tuple(symlinks))

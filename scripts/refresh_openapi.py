@@ -145,6 +145,7 @@ def _print_subset(schema, used: dict[str, set[str]]) -> str:
     import graphql
 
     keep: dict[str, set[str] | None] = {name: set(fields) for name, fields in used.items()}
+    _add_interface_fields(schema, keep)
     pending = list(keep)
     while pending:
         named = schema.get_type(pending.pop())
@@ -159,6 +160,18 @@ def _print_subset(schema, used: dict[str, set[str]]) -> str:
             continue
         chunks.append(_print_type(named, keep[name], keep))
     return "\n\n".join(chunks) + "\n"
+
+
+def _add_interface_fields(schema, keep: dict[str, set[str] | None]) -> None:
+    """A kept type implementing a kept interface needs the interface's kept fields (a valid schema)."""
+    import graphql
+
+    for name, fields in keep.items():
+        named = schema.get_type(name)
+        if fields is None or not isinstance(named, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType):
+            continue
+        for interface in named.interfaces:
+            fields.update(keep.get(interface.name) or ())
 
 
 def _dependencies(named, fields: set[str] | None) -> list[str]:
@@ -186,7 +199,9 @@ def _print_type(named, fields: set[str] | None, keep: dict) -> str:
     if not isinstance(named, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType):
         return print_type(named)
     kind = "interface" if isinstance(named, graphql.GraphQLInterfaceType) else "type"
-    lines = [f"{kind} {named.name} {{"]
+    interfaces = [i.name for i in named.interfaces if i.name in keep]
+    implements = f" implements {' & '.join(interfaces)}" if interfaces else ""
+    lines = [f"{kind} {named.name}{implements} {{"]
     for fname in sorted(fields or ()):
         fdef = named.fields[fname]
         args = ", ".join(_print_arg(aname, adef) for aname, adef in fdef.args.items())
@@ -219,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         rest_dir = args.source / "openapi" if args.source else npm_unpack(REST_PACKAGE, Path(tmp))
         gql_dir = args.source / "gql" if args.source else npm_unpack(GRAPHQL_PACKAGE, Path(tmp))
         full = json.loads((rest_dir / "generated" / "api.github.com.json").read_text())
-        rest_version = json.loads((rest_dir / "package.json").read_text())["version"] if not args.source else "local"
+        package = rest_dir / "package.json"
+        rest_version = json.loads(package.read_text())["version"] if package.is_file() else "local"
         sdl = (gql_dir / "schema.graphql").read_text()
     subset = rest_subset(full, OPERATIONS)
     subset["info"]["x-subset-version"] = rest_version

@@ -93,6 +93,54 @@ def tree_files(bare: Path, ref: str) -> dict[str, bytes]:
     return result
 
 
+def import_files(bare: Path, branch: str, files: dict[str, str | bytes], message: str = "Initial commit",
+                 author: tuple[str, str] = FIXTURE_AUTHOR) -> None:
+    """One root commit on `branch` holding `files`, written by one `git fast-import` (fast for large trees)."""
+    name, email = author
+    chunks = [f"commit refs/heads/{branch}\n".encode(),
+              f"committer {name} <{email}> 1767225600 +0000\n".encode(),
+              f"data {len(message.encode())}\n{message}\n".encode()]
+    for path, content in sorted(files.items()):
+        data = content.encode() if isinstance(content, str) else content
+        chunks.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+    _git(bare, "fast-import", "--quiet", "--force", input=b"".join(chunks))
+
+
+def read_folder(bare: Path, expression: str) -> tuple[str, str, object] | None:
+    """`git rev-parse <expression>` as GitHub's `object(expression:)` sees it: None, ("blob", oid, bytes) or
+    ("tree", oid, [(mode, type, oid, name, bytes-or-None)]) with the blobs of the tree's entries."""
+    try:
+        oid = _git(bare, "rev-parse", "--verify", "--quiet", expression)
+        kind = _git(bare, "cat-file", "-t", oid)
+    except RuntimeError:
+        return None
+    if kind == "blob":
+        return "blob", oid, _blobs(bare, [oid])[oid]
+    if kind != "tree":
+        return None
+    rows = []
+    for line in filter(None, _git(bare, "ls-tree", "-z", oid).split("\0")):
+        meta, name = line.split("\t", 1)
+        mode, typ, entry_oid = meta.split()
+        rows.append((int(mode, 8), typ, entry_oid, name))
+    blobs = _blobs(bare, [r[2] for r in rows if r[1] == "blob"])
+    return "tree", oid, [(*row, blobs.get(row[2])) for row in rows]
+
+
+def _blobs(bare: Path, oids: list[str]) -> dict[str, bytes]:
+    if not oids:
+        return {}
+    proc = subprocess.run(["git", f"--git-dir={bare}", "cat-file", "--batch"], input="\n".join(oids).encode() + b"\n",
+                          capture_output=True, check=True)
+    out, pos, found = proc.stdout, 0, {}
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        oid, _kind, size = out[pos:end].decode().split()
+        found[oid] = out[end + 1:end + 1 + int(size)]
+        pos = end + 1 + int(size) + 1
+    return found
+
+
 def log(bare: Path, revs: str) -> list[dict[str, str]]:
     out = _git(bare, "log", "--format=%H%x1f%an%x1f%ae%x1f%s%x1e", revs)
     rows = []

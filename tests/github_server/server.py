@@ -5,15 +5,25 @@ Layout is GitHub Enterprise Server's: REST under `/api/v3`, GraphQL at `/api/gra
 fields of graphql-subset.graphql), authenticated by one token, and records every exchange for the contract
 tests. Faults (5xx, secondary limits with Retry-After, a bad token) are injected with `fail()`, and the
 primary rate limit is `rate_remaining`.
+
+For batches and benchmarks: `organization(login:)` lists the repositories of an owner, `object(expression:)`
+reads folders and blobs; `latency=(low, high)` delays every request (API and git) by a uniform random time
+in that range, as a real GitHub does (the local one answers in about a millisecond); `kill()` makes the
+server vanish like a killed process (listener closed, open connections dropped without an answer) and
+`restart()` brings it back on the same port with the same state; `hooks` see each API exchange after it
+took effect and before it is answered (return "drop" to lose the answer); `bytes_sent()` counts the
+bytes of the answers.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,6 +57,8 @@ class Repo:
     bare: Path
     default_branch: str
     archived: bool = False
+    fork: bool = False
+    topics: list[str] = field(default_factory=list)
     permission: str = "admin"  # the token's permission: admin, maintain, write, triage, read
     secrets: list[str] = field(default_factory=list)
     secrets_forbidden: bool = False
@@ -84,6 +96,8 @@ class Exchange:
     response: Any = None
     response_headers: dict[str, str] = field(default_factory=dict)
     injected: bool = False
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
+    bytes_out: int = 0  # the size of the answer's body
 
     @property
     def repo(self) -> str | None:
@@ -94,8 +108,12 @@ class Exchange:
         return f"{found.group(1)}/{found.group(2)}" if found else None
 
 
+BLOB_TEXT_LIMIT = 512 * 1024  # Blob.text is cut (isTruncated) beyond this; GitHub's own limit is not documented
+
+
 class GitHubServer:
-    def __init__(self, root: Path, token: str = "ghp_localtesttoken0123456789abcdef"):
+    def __init__(self, root: Path, token: str = "ghp_localtesttoken0123456789abcdef",
+                 latency: tuple[float, float] | None = None):
         self.root = root
         self.git_root = root / "git"
         self.token = token
@@ -108,6 +126,10 @@ class GitHubServer:
         self.lock = threading.RLock()
         self._next_number = 1
         self._httpd: ThreadingHTTPServer | None = None
+        self._port = 0
+        self.latency = latency
+        self.down = False
+        self.hooks: list[Callable[[Exchange], str | None]] = []
 
     # lifecycle
 
@@ -120,19 +142,31 @@ class GitHubServer:
 
     def start(self) -> None:
         handler = type("Handler", (_Handler,), {"server_state": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
         self._httpd.daemon_threads = True
+        self._port = self._httpd.server_address[1]
+        self.down = False
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def stop(self) -> None:
         if self._httpd:
             self._httpd.shutdown()
             self._httpd.server_close()
+            self._httpd = None
+
+    def kill(self) -> None:
+        """Vanish like a killed process: no new connection is accepted, open ones are dropped unanswered."""
+        self.down = True
+        self.stop()
+
+    def restart(self) -> None:
+        """Come back after `kill()` on the same port, with the same repositories and pull requests."""
+        self.start()
 
     @property
     def url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        assert self._port, "the server was never started"
+        return f"http://127.0.0.1:{self._port}"
 
     @property
     def api_url(self) -> str:
@@ -146,6 +180,17 @@ class GitHubServer:
         bare = self.git_root / owner / f"{name}.git"
         gitstore.init_bare(bare, default_branch)
         gitstore.commit_files(bare, default_branch, files, "Initial commit")
+        repo = Repo(owner, name, bare, default_branch, **settings)
+        self.repos[full_name.lower()] = repo
+        return repo
+
+    def add_repos_fast(self, full_name: str, files: dict[str, str | bytes], *, default_branch: str = "main",
+                       **settings: Any) -> Repo:
+        """`add_repo` with one `git fast-import` (for benchmarks and many-repository tests)."""
+        owner, name = full_name.split("/")
+        bare = self.git_root / owner / f"{name}.git"
+        gitstore.init_bare(bare, default_branch)
+        gitstore.import_files(bare, default_branch, files)
         repo = Repo(owner, name, bare, default_branch, **settings)
         self.repos[full_name.lower()] = repo
         return repo
@@ -174,6 +219,13 @@ class GitHubServer:
     def branches(self, full_name: str) -> dict[str, str]:
         return gitstore.branches(self.repo(full_name).bare)
 
+    def bytes_sent(self, *, kind: str | None = None, repo: str | None = None) -> int:
+        """Bytes of the answers' bodies, for one kind ("rest", "graphql", "git") and/or one repository."""
+        with self.lock:
+            found = list(self.exchanges)
+        return sum(e.bytes_out for e in found if (kind is None or e.kind == kind)
+                   and (repo is None or (e.repo or "").lower() == repo.lower()))
+
     def api_exchanges(self, repo: str | None = None) -> list[Exchange]:
         with self.lock:
             found = [e for e in self.exchanges if e.kind != "git"]
@@ -182,7 +234,22 @@ class GitHubServer:
     # state answers
 
     def graphql_root(self) -> dict[str, Any]:
-        return {"repository": self._graphql_repository}
+        return {"repository": self._graphql_repository, "organization": self._graphql_organization}
+
+    def _graphql_organization(self, login: str) -> dict | None:
+        repos = sorted((r for r in self.repos.values() if r.owner.lower() == login.lower()), key=lambda r: r.name.lower())
+        if not repos:
+            raise graphql_api.NotFoundError(f"Could not resolve to an Organization with the login of '{login}'.")
+        base_url = self.url
+
+        def repositories(first: int | None = None, after: str | None = None, **_: Any) -> dict:
+            start = int(base64.b64decode(after).decode().split(":")[1]) if after else 0
+            end = start + min(first or 100, 100)
+            nodes = [_repository_node(r, base_url) for r in repos[start:end]]
+            cursor = base64.b64encode(f"cursor:{end}".encode()).decode()
+            return {"nodes": nodes, "pageInfo": {"hasNextPage": end < len(repos), "endCursor": cursor if nodes else None}}
+
+        return {"repositories": repositories}
 
     def _graphql_repository(self, owner: str, name: str, followRenames: bool | None = None) -> dict | None:
         repo = self.repos.get(f"{owner}/{name}".lower())
@@ -210,10 +277,40 @@ def _repository_node(repo: Repo, base_url: str) -> dict[str, Any]:
         "nameWithOwner": repo.full_name,
         "url": f"{base_url}/{repo.full_name}",
         "isArchived": repo.archived,
+        "isFork": repo.fork,
         "viewerPermission": repo.permission.upper(),
         "defaultBranchRef": ref,
         "pullRequests": pull_requests,
+        "repositoryTopics": lambda **_: {"nodes": [{"topic": {"name": t}} for t in repo.topics]},
+        "object": lambda expression=None, **_: _git_object(repo, expression) if expression else None,
     }
+
+
+def _git_object(repo: Repo, expression: str) -> dict[str, Any] | None:
+    found = gitstore.read_folder(repo.bare, expression)
+    if found is None:
+        return None
+    kind, oid, content = found
+    if kind == "blob":
+        return _blob_node(oid, content)  # type: ignore[arg-type]
+    entries = []
+    for mode, typ, entry_oid, name, data in content:  # type: ignore[union-attr]
+        obj = _blob_node(entry_oid, data) if typ == "blob" else {"__typename": "Tree", "oid": entry_oid} if typ == "tree" else None
+        entries.append({"name": name, "type": typ, "mode": mode, "object": obj})
+    return {"__typename": "Tree", "oid": oid, "entries": entries}
+
+
+def _blob_node(oid: str, data: bytes) -> dict[str, Any]:
+    try:
+        text: str | None = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    binary = text is None or "\0" in text
+    truncated = len(data) > BLOB_TEXT_LIMIT
+    if truncated and text is not None:
+        text = data[:BLOB_TEXT_LIMIT].decode("utf-8", errors="ignore")
+    return {"__typename": "Blob", "oid": oid, "byteSize": len(data), "isBinary": binary, "isTruncated": truncated,
+            "text": None if binary else text}
 
 
 def _pull_node(repo: Repo, pull: Pull, base_url: str) -> dict[str, Any]:
@@ -264,6 +361,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _send(self, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+        exchange = getattr(self, "_exchange", None)
+        if exchange is not None:
+            exchange.bytes_out = len(body)
         self.send_response(status)
         for key, value in headers:
             if key.lower() not in ("content-length", "connection", "transfer-encoding"):
@@ -277,17 +377,24 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
         state = self.server_state
+        if state.down:  # killed: the connection drops without an answer
+            self.close_connection = True
+            return
+        if state.latency:
+            time.sleep(random.uniform(*state.latency))
         if parts.path.startswith("/api/"):
             kind = "graphql" if parts.path == "/api/graphql" else "rest"
             parsed = json.loads(body) if body else None
             exchange = Exchange(kind, self.command, parts.path, dict(parse_qsl(parts.query)), headers, parsed)
             with state.lock:
                 state.exchanges.append(exchange)
+            self._exchange = exchange
             self._api(exchange)
         else:
             exchange = Exchange("git", self.command, parts.path, dict(parse_qsl(parts.query)), headers, None)
             with state.lock:
                 state.exchanges.append(exchange)
+            self._exchange = exchange
             self._git(exchange, parts.query, body)
 
     # the API
@@ -334,6 +441,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, ex: Exchange, status: int, payload: Any) -> None:
         state = self.server_state
+        ex.status, ex.response = status, payload
+        if any([hook(ex) == "drop" for hook in list(state.hooks)]) or state.down:
+            ex.status = 0  # the answer is lost: the client sees the connection drop
+            self.close_connection = True
+            return
         headers = {"Content-Type": "application/json; charset=utf-8",
                    "x-ratelimit-limit": str(state.rate_limit), "x-ratelimit-remaining": str(max(state.rate_remaining, 0)),
                    "x-ratelimit-reset": str(state.rate_reset), "x-ratelimit-resource": "core",
