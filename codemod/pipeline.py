@@ -54,6 +54,7 @@ class RepoRun:
     diff: str = ""
     body: str = ""
     requests: int = 0
+    commit: str | None = None  # the commit the tool's branch points at after the run (None: nothing pushed)
     warnings: list[str] = field(default_factory=list)
     clone: Path | None = None  # kept only with Options.keep_clone
     fatal: bool = False  # the token was rejected: every other repository would fail the same way
@@ -107,6 +108,7 @@ def _run(run: RepoRun, config: RepoConfig, services: Services, options: Options)
         checkout = Checkout.fetch(pre.repo.clone_url, dest, default_branch=branch,
                                   patterns=sparse_patterns(config), auth=services.auth)
         run.result = result = _migrate(services.engine, checkout.root, config, branch)
+        _check_outcome(result)
         _render(run, result, pre, services.forge, config)
         remote = checkout.remote_branch(config.pr.branch)
         _check_branch(remote, config, previous)
@@ -164,12 +166,16 @@ def _migrate(engine: Engine, root: Path, config: RepoConfig, branch: str) -> Rep
     except Exception as exc:  # the engine promises no exception; if one escapes, it is this repository's failure
         log.exception("the migration engine failed")
         raise _Stop(Action.FAILED, f"the migration failed unexpectedly: {type(exc).__name__}: {exc}") from None
+    return result
+
+
+def _check_outcome(result: RepoResult) -> None:
+    """Only a migration with file changes goes on to the forge; the run keeps the result either way."""
     if result.outcome != Outcome.MIGRATED:
         reason = f": {result.reason}" if result.reason else ""
         raise _Stop(Action.NOTHING, f"{result.outcome}{reason}")
     if not result.changes:
         raise _Stop(Action.NOTHING, "migrated, but with no file change")
-    return result
 
 
 def _render(run: RepoRun, result: RepoResult, pre: Preflight, forge: Forge, config: RepoConfig) -> None:
@@ -213,6 +219,7 @@ def _publish(run: RepoRun, checkout: Checkout, remote: RemoteBranch | None, prev
     pushed = remote is None or not checkout.same_content(remote, sha)
     if pushed:
         checkout.push(sha, config.pr.branch, expect=remote.tip if remote else None)
+    run.commit = sha if pushed or remote is None else remote.tip
     if previous is None:
         _open(run, config, forge)
     elif previous.state == "open":
