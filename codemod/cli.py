@@ -16,6 +16,8 @@ from codemod import __version__
 COMMANDS = [
     "codemod.commands.apply",
     "codemod.commands.run",
+    "codemod.commands.audit",
+    "codemod.commands.report",
 ]
 
 DEFAULT_COMMAND = "run"  # `consolidate-ci --repo org/x` means `consolidate-ci run --repo org/x`

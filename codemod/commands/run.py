@@ -1,11 +1,17 @@
 """`consolidate-ci run --repo OWNER/NAME [--repo ...]` (also `consolidate-ci --repo OWNER/NAME`): migrate
 repositories on GitHub and open (or update) one pull request in each.
 
+Batches: `--org ORG` (with `--topic`, `--include`/`--exclude`, `--include-archived`, `--include-forks`),
+`--repos-file FILE`, `--shard K/N`, `--concurrency N`, `--json FILE`, `--html FILE` (see codemod/batch.py).
+For `--org` and `--repos-file` (or with `--journal FILE`) every finished repository is journaled in SQLite
+(default consolidate-ci-journal.sqlite in the working directory); a rerun resumes and skips finished
+repositories unless `--force`. Ctrl-C finishes the repositories in progress, journals them, and stops.
+
 Authentication: GH_TOKEN, else GITHUB_TOKEN (GH_ENTERPRISE_TOKEN first on GitHub Enterprise Server), else
 `gh auth token`. `--github-url` (or GITHUB_API_URL / GH_HOST) points at GitHub Enterprise Server.
 `--dry-run` prints the diff and the pull request body that would be posted, and changes nothing remote.
 Exit codes: 0 every repository ended well (migrated, nothing to do, skipped), 1 at least one failed or is
-unsupported / error, 2 usage (bad configuration, no token).
+unsupported / error, 2 usage (bad configuration, no token, bad selection), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,30 +21,42 @@ import logging
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+from codemod import report
+from codemod.batch import BatchOptions, BatchResult, Pacer, run_batch
+from codemod.commands import common
+from codemod.commands.batchui import BatchUI, print_tables, summary_tables
 from codemod.config import load_config
 from codemod.errors import ConfigError
-from codemod.github import AuthError, GitHubForge, RetryPolicy, resolve_api_url, resolve_token
+from codemod.github import AuthError, ForgeError, GitHubForge, RetryPolicy, resolve_api_url, resolve_token
 from codemod.gitrepo import GitAuth, authorization_header
-from codemod.pipeline import Action, Engine, Options, RepoRun, Services, run_repository
+from codemod.journal import DEFAULT_PATH, Journal, JournalError
+from codemod.pipeline import Action, Engine, Options, RepoRun, Services
+from codemod.selection import SelectionError, Target
 
 NAME = "run"
 HELP = "migrate repositories on GitHub and open a pull request in each (--dry-run: print it instead)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", action="append", required=True, metavar="OWNER/NAME",
-                        help="a repository to migrate (repeat for several)")
+    common.add_selection_flags(parser)
     parser.add_argument("--dry-run", action="store_true",
                         help="print the diff and the pull request body; change nothing remote")
     parser.add_argument("--config", type=Path, help="TOML configuration file")
     parser.add_argument("--github-url", help="GitHub Enterprise Server URL (default: GITHUB_API_URL, GH_HOST, github.com)")
-    parser.add_argument("--wait-rate-limit", action="store_true",
-                        help="when the API rate limit is exhausted, wait for its reset instead of stopping")
     parser.add_argument("--reopen", action="store_true", help="reopen the tool's pull request if it was closed")
     parser.add_argument("--workdir", type=Path, help="where to clone (default: a temporary folder)")
     parser.add_argument("--keep-clones", action="store_true", help="keep the clones (their paths are printed)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
+    common.add_batch_flags(parser)
+    group = parser.add_argument_group("journal")
+    group.add_argument("--journal", type=Path, metavar="FILE",
+                       help=f"SQLite journal of finished repositories (default for --org/--repos-file: {DEFAULT_PATH})")
+    group.add_argument("--no-journal", action="store_true", help="keep no journal (and resume nothing)")
+    group.add_argument("--force", action="store_true", help="redo repositories the journal says are finished")
+    group.add_argument("--no-triage", action="store_true",
+                       help="clone every repository, even those the batched read shows have no post workflow")
 
 
 def load_engine() -> Engine:
@@ -77,31 +95,97 @@ def _setup_logging(verbose: int, token: str) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    if not common.has_source(args):
+        print("consolidate-ci: no repositories: pass --repo, --org or --repos-file", file=sys.stderr)
+        return 2
     try:
         config = load_config(args.config)
         api_url = resolve_api_url(args.github_url)
         token = resolve_token(api_url)
         engine = load_engine()
-    except (ConfigError, AuthError) as exc:
+        common.shard(args)
+    except (ConfigError, AuthError, SelectionError) as exc:
         print(f"consolidate-ci: {exc}", file=sys.stderr)
         return 2
     except ImportError as exc:
         print(f"consolidate-ci: the migration engine is not available: {exc}", file=sys.stderr)
         return 2
     _setup_logging(args.verbose, token)
-    forge = make_forge(api_url, token, wait_rate_limit=args.wait_rate_limit)
+    forge = make_forge(api_url, token, wait_rate_limit=common.wait_rate_limit(args))
+    try:
+        targets = common.targets(args, forge)
+    except SelectionError as exc:
+        print(f"consolidate-ci: {exc}", file=sys.stderr)
+        return 2
+    except ForgeError as exc:
+        print(f"consolidate-ci: {exc}", file=sys.stderr)
+        return 1
+    try:
+        journal = _open_journal(args)
+    except JournalError as exc:
+        print(f"consolidate-ci: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = _run(args, targets, config, forge, engine, token, journal)
+    finally:
+        if journal is not None:
+            journal.close()
+    return _finish(args, result, journal)
+
+
+def _open_journal(args: argparse.Namespace) -> Journal | None:
+    if common.option(args, "no_journal", False):
+        return None
+    path = common.option(args, "journal")
+    if path is None and (common.option(args, "org") or common.option(args, "repos_file")):
+        path = DEFAULT_PATH
+    return Journal(path) if path else None
+
+
+def _run(args: argparse.Namespace, targets: list[Target], config: Any, forge: GitHubForge, engine: Engine,
+         token: str, journal: Journal | None) -> BatchResult:
+    dry_run = bool(args.dry_run)
+    options = Options(dry_run=dry_run, reopen=args.reopen, workdir=args.workdir, keep_clone=args.keep_clones)
+    batch = BatchOptions(concurrency=common.option(args, "concurrency", 1), force=common.option(args, "force", False),
+                         triage=not common.option(args, "no_triage", False))
+    ui = BatchUI(len(targets), "dry run" if dry_run else "migrating",
+                 printer=lambda entry, run: print_entry(entry, run, dry_run=dry_run))
+    forge.pacer = Pacer(common.option(args, "write_interval", 1.0) if forge.throttle else 0.0, on_pause=ui.paused)
     services = Services(forge=forge, engine=engine, auth=GitAuth(token))
-    options = Options(dry_run=args.dry_run, reopen=args.reopen, workdir=args.workdir, keep_clone=args.keep_clones)
-    runs = []
-    for repo in dict.fromkeys(args.repo):
-        run = run_repository(repo, config.for_repo(repo), services, options)
-        if run.fatal:
-            print(f"consolidate-ci: {run.message}", file=sys.stderr)
-            return 1
-        runs.append(run)
-        print_run(run, dry_run=args.dry_run)
-    print(_tally(runs), file=sys.stderr)
-    return 0 if all(r.ok for r in runs) else 1
+    with ui:
+        return run_batch(targets, config, services, options, batch, journal=journal, events=ui)
+
+
+def _finish(args: argparse.Namespace, result: BatchResult, journal: Journal | None) -> int:
+    if result.fatal and all(e["action"] == "failed" for e in result.entries):
+        print(f"consolidate-ci: {result.fatal}", file=sys.stderr)  # e.g. a rejected token: nothing else to say
+        return 1
+    if len(result.entries) > 1:
+        print_tables(summary_tables(result.entries))
+    if result.fatal:
+        print(f"consolidate-ci: stopped: {result.fatal}", file=sys.stderr)
+    if result.resumed:
+        print(f"consolidate-ci: {result.resumed} repositor{'y' if result.resumed == 1 else 'ies'} finished by an "
+              f"earlier run (journal {journal.path if journal else ''}; --force to redo)", file=sys.stderr)
+    if result.entries and (common.option(args, "json") or common.option(args, "html")):
+        shard = common.shard(args)
+        common.write_reports(report.build(result.entries, mode=result.mode, shard=str(shard) if shard else None), args)
+    print(_tally(result.entries), file=sys.stderr)
+    if result.interrupted:
+        print("consolidate-ci: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    return 0 if result.ok else 1
+
+
+def print_entry(entry: dict[str, Any], run: RepoRun | None, *, dry_run: bool) -> None:
+    """One line per repository (and, for a dry run, its diff and pull request body)."""
+    if run is not None:
+        if not run.fatal:
+            print_run(run, dry_run=dry_run)
+    elif entry["action"] == "skipped" and entry["reason"]:
+        print(f"{entry['repo']}: skipped: {entry['reason']}")
+    else:
+        print(f"{entry['repo']}: {entry['action']} ({entry['outcome']}; finished {entry['finished_at']}, from the journal)")
 
 
 def print_run(run: RepoRun, *, dry_run: bool) -> None:
@@ -119,7 +203,7 @@ def print_run(run: RepoRun, *, dry_run: bool) -> None:
         print(f"--- end of {run.repo} ---")
 
 
-def _tally(runs: list[RepoRun]) -> str:
-    counts = Counter(str(r.action) for r in runs)
+def _tally(entries: list[dict[str, Any]]) -> str:
+    counts = Counter(e["action"] for e in entries)
     parts = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
-    return f"consolidate-ci: {len(runs)} repositor{'y' if len(runs) == 1 else 'ies'}: {parts}"
+    return f"consolidate-ci: {len(entries)} repositor{'y' if len(entries) == 1 else 'ies'}: {parts}"
