@@ -108,7 +108,8 @@ def render_html(report: dict) -> str:
         raise ReportError("the report is not a JSON object")
     if report.get("version", 1) != 1:
         raise ReportError(f"report version {report.get('version')!r} is not supported (this page reads version 1)")
-    raw = report.get("repositories") or []
+    raw = report.get("repositories")
+    raw = [] if raw is None else raw
     if not isinstance(raw, list):
         raise ReportError("`repositories` is not a list")
     rows = [_row(i, r) for i, r in enumerate(raw) if isinstance(r, dict)]
@@ -375,7 +376,7 @@ def _meta(r: RepoRow) -> str:
     out = [f'<p class="reason {outcome_class(r.outcome)}">{inline(r.reason)}</p>'] if r.reason else []
     facts = []
     if r.commit:
-        facts.append(f"commit <code>{_e(r.commit[:12])}</code>")
+        facts.append(f'commit <code title="{_e(r.commit)}">{_e(r.commit[:12])}</code>')
     if r.pr_url:
         url = safe_url(r.pr_url)
         facts.append(f'pull request <a href="{_e(url)}" target="_blank" rel="noopener noreferrer">{_e(url)}</a>'
@@ -543,10 +544,15 @@ def render_diff(files: list[DiffFile], max_lines: int = MAX_DIFF_LINES) -> str:
         budget -= len(f.lines)
         stats = f'<span class="plus">+{f.added}</span> <span class="minus">−{f.removed}</span>'
         opened = "" if f.kind == "deleted" else " open"
+        crlf = ' <span class="kind" title="the file has CRLF line endings">CRLF</span>' if _crlf(f) else ""
         out.append(f'<details class="file"{opened}><summary><span class="path">{_e(f.path)}</span> '
-                   f'<span class="kind k-{f.kind}">{f.kind}</span> {stats}</summary>'
+                   f'<span class="kind k-{f.kind}">{f.kind}</span>{crlf} {stats}</summary>'
                    f'<pre class="code">{body}</pre></details>')
     return "".join(out)
+
+
+def _crlf(f: DiffFile) -> bool:
+    return any(line.endswith("\r") for line, (kind, _, _) in zip(f.lines, f.rows, strict=True) if kind != "head")
 
 
 def _file_lines(f: DiffFile, budget: int) -> str:
@@ -558,7 +564,7 @@ def _file_lines(f: DiffFile, budget: int) -> str:
             out.append(f'<span class="meta">… {len(f.lines) - n:,} more lines of this file are left out</span>')
             break
         if kind in ("add", "del", "ctx"):
-            content = line[1:]
+            content = line[1:].removesuffix("\r")  # shown as the file's CRLF badge
             text = scalar.highlight(content) if yaml else _e(content)
             gutter = f"{'' if old is None else old:>4} {'' if new is None else new:>4}"
             out.append(f'<span class="{kind}" data-g="{gutter}"><i>{line[:1] or " "}</i>{text}</span>')
@@ -596,7 +602,7 @@ _TOKENS = re.compile(
     r"""|(?P<s>"(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?)"""
     r"""|(?P<c>(?:(?<=\s)|^)\#.*)"""
     r"""|(?P<a>(?:(?<=\s)|^)[&*][\w-][^\s,\[\]{}]*)"""
-    r"""|(?P<b>(?<![\w.-])(?:true|false|null|~|-?\d+(?:\.\d+)?)(?![\w.-]))"""
+    r"""|(?P<b>(?:(?<=[\s\[,{])|^)(?:true|false|null|~|-?\d+(?:\.\d+)?)(?=[\s,\]}]|$))"""
     r"""|(?P<p>^ *(?:- +)+)"""
 )
 _EXPR = re.compile(r"\$\{\{.*?\}\}")
@@ -1138,14 +1144,13 @@ SCRIPT = """
     try { history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname + location.search); }
     catch (e) { /* a page opened from disk may refuse: the view still works */ }
   }
-  function open(id) {
+  function openDetails(id) {
     var d = document.getElementById(id);
-    if (d && d.tagName === 'DETAILS') { d.open = true; d.hidden = false; return d; }
-    return null;
+    if (d && d.tagName === 'DETAILS') { d.open = true; }
   }
   function load() {
     var hash = decodeURIComponent(location.hash.slice(1));
-    if (/^r[0-9]+$/.test(hash)) { var d = open(hash); if (d) { d.scrollIntoView(); } return; }
+    if (/^r[0-9]+$/.test(hash)) { openDetails(hash); return; }
     location.hash.slice(1).split('&').forEach(function (part) {
       var i = part.indexOf('='), k = i < 0 ? part : part.slice(0, i), v = i < 0 ? '' : decodeURIComponent(part.slice(i + 1));
       if (k === 'sort') { state.desc = v.charAt(0) === '-'; state.sort = v.replace(/^-/, ''); }
@@ -1153,7 +1158,7 @@ SCRIPT = """
       else if (k === 'q') { state.q = v; document.getElementById('q').value = v; }
       else if (k === 'open') {
         if (v === 'all') { rows.forEach(function (tr) { details[tr.dataset.i].open = true; }); }
-        else { v.split(',').forEach(open); }
+        else { v.split(',').forEach(openDetails); }
       }
     });
   }
@@ -1185,7 +1190,7 @@ SCRIPT = """
   });
   window.addEventListener('hashchange', function () {
     var hash = location.hash.slice(1);
-    if (/^r[0-9]+$/.test(hash)) { var d = open(hash); if (d) { d.scrollIntoView(); } }
+    if (/^r[0-9]+$/.test(hash)) { openDetails(hash); }
   });
 
   load(); sort(); filter();
