@@ -234,8 +234,23 @@ def _read_chunk(forge: Forge, chunk: list[str], config: Config) -> dict[str, Wor
         return {**_read_chunk(forge, chunk[:half], config), **_read_chunk(forge, chunk[half:], config)}
 
 
-def _read_all(forge: Forge, names: list[str], config: Config, runner: _Runner, concurrency: int,
+def _read_all(forge: Forge, targets: list[Target], config: Config, runner: _Runner, concurrency: int,
               handle: Callable[[str, WorkflowRead | str], None], announce: bool) -> None:
+    """`handle` every target's read: the one its listing brought (when it read the right folders), else
+    from batched read requests."""
+    def usable(target: Target) -> bool:
+        return target.read is not None and target.read.dirs == read_dirs(config.for_repo(target.name))
+
+    def work_read(target: Target) -> None:
+        read, target.read = target.read, None  # the texts are not kept once used
+        assert read is not None
+        if announce:
+            runner.events.started(target.name)
+        handle(target.name, read)
+
+    ready = [t for t in targets if usable(t)]
+    names = [t.name for t in targets if not usable(t)]
+    _pool(ready, work_read, concurrency, runner)
     chunks = [names[i:i + READ_BATCH] for i in range(0, len(names), READ_BATCH)]
 
     def work(chunk: list[str]) -> None:
@@ -297,7 +312,7 @@ def audit_batch(targets: list[Target], config: Config, forge: Forge, options: Ba
     def handle(name: str, read: WorkflowRead | str) -> None:
         runner.finish(audit_entry(name, read, config.for_repo(name), text_engine, options.include_archived))
 
-    _read_all(forge, [t.name for t in targets if not t.skip], config, runner, options.concurrency, handle, True)
+    _read_all(forge, [t for t in targets if not t.skip], config, runner, options.concurrency, handle, True)
     return runner.result(t.name for t in targets)
 
 
@@ -329,22 +344,26 @@ def run_batch(targets: list[Target], config: Config, services: Services, pipelin
     pipeline = pipeline or Options()
     runner = _Runner("dry-run" if pipeline.dry_run else "run", journal, events or Events())
     done = journal.finished(runner.mode) if journal is not None and not options.force else {}
-    pending: list[str] = []
+    pending: list[Target] = []
     for target in targets:
         if target.skip:
             runner.finish(report.skipped_entry(target.name, target.skip), journal=False)
         elif target.name.lower() in done:
             runner.resume(done[target.name.lower()])
+            target.read = None
         else:
-            pending.append(target.name)
+            pending.append(target)
     if options.triage and len(pending) > 1:
         pending = _triage_all(pending, config, services.forge, runner, options, _engine(engine))
-    _pool(pending, lambda name: _run_one(name, config, services, pipeline, runner), options.concurrency, runner)
+    for target in pending:
+        target.read = None
+    _pool([t.name for t in pending], lambda name: _run_one(name, config, services, pipeline, runner),
+          options.concurrency, runner)
     return runner.result(t.name for t in targets)
 
 
-def _triage_all(names: list[str], config: Config, forge: Forge, runner: _Runner, options: BatchOptions,
-                engine: TextEngine) -> list[str]:
+def _triage_all(targets: list[Target], config: Config, forge: Forge, runner: _Runner, options: BatchOptions,
+                engine: TextEngine) -> list[Target]:
     settled: set[str] = set()
 
     def handle(name: str, read: WorkflowRead | str) -> None:
@@ -353,8 +372,8 @@ def _triage_all(names: list[str], config: Config, forge: Forge, runner: _Runner,
             settled.add(name)
             runner.finish(report.run_entry(run), run)
 
-    _read_all(forge, names, config, runner, options.concurrency, handle, False)
-    return [name for name in names if name not in settled]
+    _read_all(forge, targets, config, runner, options.concurrency, handle, False)
+    return [t for t in targets if t.name not in settled]
 
 
 def _run_one(name: str, config: Config, services: Services, pipeline: Options, runner: _Runner) -> None:

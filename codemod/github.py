@@ -10,10 +10,10 @@ required status checks from branch protection and rulesets, pull requests from t
 secret names (REST) only when the migration uses secrets; then creating or updating the pull request,
 its labels and its reviewers (REST).
 
-For batches: `list_repositories` lists an organisation with one GraphQL query per 100 repositories, and
-`read_workflows` reads the workflow folders of many repositories in one GraphQL query (an aliased
-`repository` per repository, `object(expression: "HEAD:<folder>")` with each entry's blob text), so an
-audit never clones. The forge is safe to share between threads: each thread gets its own PyGithub
+For batches: `list_repositories` lists an organisation with one GraphQL query per 100 repositories (per 50
+when it also reads their workflow folders), and `read_workflows` reads the workflow folders of up to 50
+repositories in one GraphQL query (an aliased `repository` per repository, `object(expression:
+"HEAD:<folder>")` with each entry's blob text), so an audit never clones. The forge is safe to share between threads: each thread gets its own PyGithub
 requester (PyGithub's connection object is not thread-safe), counters are locked, and an optional shared
 `pacer` spaces writes across all threads and pauses every thread on a rate limit (see `Pacing`).
 """
@@ -86,19 +86,8 @@ class NewPull:
 
 
 @dataclass(frozen=True)
-class RepoListing:
-    """One repository of an organisation's listing."""
-
-    full_name: str
-    archived: bool
-    fork: bool
-    default_branch: str | None  # None for an empty repository
-    topics: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class WorkflowRead:
-    """What `read_workflows` found in one repository's default branch: the blobs of the folders asked for."""
+    """What a batched read found in one repository's default branch: the blobs of the folders asked for."""
 
     repo: str
     found: bool = True
@@ -109,6 +98,19 @@ class WorkflowRead:
     texts: dict[str, str] = field(default_factory=dict)  # path -> text, for every readable blob
     unreadable: dict[str, str] = field(default_factory=dict)  # path -> why (binary, truncated)
     symlinks: tuple[str, ...] = ()
+    dirs: tuple[str, ...] = ()  # the folders that were read
+
+
+@dataclass(frozen=True)
+class RepoListing:
+    """One repository of an organisation's listing (with its workflow folders when they were asked for)."""
+
+    full_name: str
+    archived: bool
+    fork: bool
+    default_branch: str | None  # None for an empty repository
+    topics: tuple[str, ...] = ()
+    read: WorkflowRead | None = None
 
 
 class Forge(Protocol):
@@ -128,7 +130,7 @@ class Forge(Protocol):
 
     def request_count(self, repo: str) -> int: ...
 
-    def list_repositories(self, owner: str) -> list[RepoListing]: ...
+    def list_repositories(self, owner: str, dirs: tuple[str, ...] = ()) -> list[RepoListing]: ...
 
     def read_workflows(self, repos: list[tuple[str, tuple[str, ...]]]) -> dict[str, WorkflowRead]: ...
 
@@ -346,33 +348,45 @@ query ConsolidateCiPreflight($owner: String!, $name: String!, $head: String!) {
 }
 """
 
-LIST_QUERY = """\
-query ConsolidateCiRepositories($login: String!, $after: String) {
-  organization(login: $login) {
-    repositories(first: 100, after: $after, orderBy: {field: NAME, direction: ASC}) {
-      pageInfo {
+LIST_PAGE, LIST_READ_PAGE = 100, 50  # repositories per listing request (with their workflow folders: 50)
+
+
+def list_query(dirs: tuple[str, ...] = ()) -> str:
+    """One page of an organisation's repositories; with `dirs`, each repository's folders too (variables e0...),
+    so that an audit of an organisation costs one request per 50 repositories, listing included."""
+    params = "".join(f", $e{j}: String!" for j in range(len(dirs)))
+    folders = "".join(f"        d{j}: object(expression: $e{j}) {{\n          ...ConsolidateCiFolder\n        }}\n"
+                      for j in range(len(dirs)))
+    first = LIST_READ_PAGE if dirs else LIST_PAGE
+    query = f"""\
+query ConsolidateCiRepositories($login: String!, $after: String{params}) {{
+  organization(login: $login) {{
+    repositories(first: {first}, after: $after, orderBy: {{field: NAME, direction: ASC}}) {{
+      pageInfo {{
         hasNextPage
         endCursor
-      }
-      nodes {
+      }}
+      nodes {{
         nameWithOwner
         isArchived
         isFork
-        defaultBranchRef {
+        defaultBranchRef {{
           name
-        }
-        repositoryTopics(first: 20) {
-          nodes {
-            topic {
+        }}
+        repositoryTopics(first: 20) {{
+          nodes {{
+            topic {{
               name
-            }
-          }
-        }
-      }
-    }
-  }
-}
+            }}
+          }}
+        }}
+{folders}      }}
+    }}
+  }}
+}}
 """
+    return query + ("\n" + READ_FRAGMENT if dirs else "")
+
 
 READ_FRAGMENT = """\
 fragment ConsolidateCiFolder on GitObject {
@@ -397,7 +411,7 @@ fragment ConsolidateCiFolder on GitObject {
 }
 """
 
-READ_BATCH = 40  # repositories per read query: ≤ 1 request per 25 repositories, well within GitHub's 10 s budget
+READ_BATCH = 50  # repositories per read query (and per listing page with reads): ≤ 1 request per 25
 
 
 def read_query(repos: list[tuple[str, tuple[str, ...]]]) -> tuple[str, dict[str, str]]:
@@ -423,9 +437,11 @@ def read_query(repos: list[tuple[str, tuple[str, ...]]]) -> tuple[str, dict[str,
 
 
 READ_QUERY = read_query([("owner/name", (".github/workflows",))])[0]  # the shape of every read query
+LIST_QUERY = list_query()
 
 # every GraphQL document the product sends (read queries are READ_QUERY's shape with more aliases)
-GRAPHQL_DOCUMENTS = {"preflight": PREFLIGHT_QUERY, "repositories": LIST_QUERY, "read": READ_QUERY}
+GRAPHQL_DOCUMENTS = {"preflight": PREFLIGHT_QUERY, "repositories": LIST_QUERY,
+                     "repositories-and-workflows": list_query((".github/workflows",)), "read": READ_QUERY}
 
 _PUSH_PERMISSIONS = {"admin", "maintain", "write"}
 
@@ -602,14 +618,17 @@ class GitHubForge:
                        body={"reviewers": users, "team_reviewers": teams})
 
 
-    def list_repositories(self, owner: str) -> list[RepoListing]:
-        """Every repository of the organisation `owner`, 100 per request (counted under `owner`)."""
+    def list_repositories(self, owner: str, dirs: tuple[str, ...] = ()) -> list[RepoListing]:
+        """Every repository of the organisation `owner` (counted under `owner`): 100 per request, or 50 with
+        the blobs of the folders `dirs` of each (as `RepoListing.read`)."""
         found: list[RepoListing] = []
         after: str | None = None
+        query = list_query(dirs)
+        expressions = {f"e{j}": f"HEAD:{folder}" for j, folder in enumerate(dirs)}
         while True:
             data = self._call(owner, "POST", self._requester.graphql_url,
-                              body={"query": LIST_QUERY, "variables": {"login": owner, "after": after}})
-            page, after = parse_repositories(owner, data)
+                              body={"query": query, "variables": {"login": owner, "after": after, **expressions}})
+            page, after = parse_repositories(owner, data, dirs)
             found.extend(page)
             if after is None:
                 return found
@@ -722,7 +741,8 @@ def _graphql_pull(node: dict[str, Any]) -> PullRequest:
     )
 
 
-def parse_repositories(owner: str, data: dict[str, Any]) -> tuple[list[RepoListing], str | None]:
+def parse_repositories(owner: str, data: dict[str, Any], dirs: tuple[str, ...] = ()
+                       ) -> tuple[list[RepoListing], str | None]:
     """One page of an organisation's repositories, and the cursor of the next page (None: the last one)."""
     errors = data.get("errors") or []
     org = (data.get("data") or {}).get("organization")
@@ -737,8 +757,9 @@ def parse_repositories(owner: str, data: dict[str, Any]) -> tuple[list[RepoListi
             continue
         branch = node.get("defaultBranchRef") or None
         topics = tuple(t["topic"]["name"] for t in (node.get("repositoryTopics") or {}).get("nodes") or [] if t)
+        read = _workflow_read(node["nameWithOwner"], dirs, node) if dirs else None
         page.append(RepoListing(node["nameWithOwner"], bool(node["isArchived"]), bool(node["isFork"]),
-                                branch["name"] if branch else None, topics))
+                                branch["name"] if branch else None, topics, read))
     info = connection["pageInfo"]
     return page, (info["endCursor"] if info["hasNextPage"] else None)
 
@@ -791,4 +812,4 @@ def _workflow_read(repo: str, dirs: tuple[str, ...], node: dict[str, Any]) -> Wo
     branch = node.get("defaultBranchRef") or None
     return WorkflowRead(repo, archived=bool(node["isArchived"]), fork=bool(node["isFork"]),
                         default_branch=branch["name"] if branch else None, texts=texts, unreadable=unreadable,
-                        symlinks=tuple(symlinks))
+                        symlinks=tuple(symlinks), dirs=tuple(dirs))

@@ -3,7 +3,8 @@ name globs and a shard.
 
 Sources, in the order their names are kept (a name seen twice, in any letter case, counts once):
 
-- `--org ORG`: every repository of the organisation, listed by the forge (one request per 100). Archived
+- `--org ORG`: every repository of the organisation, listed by the forge (one request per 100, or per 50
+  with the workflow folders of each, which audits and triage then need not read again). Archived
   repositories and forks stay in the selection as `Target`s with a `skip` reason (the report says they were
   skipped and why, as git-xargs does) unless `include_archived` / `include_forks`; `topics` keeps only the
   repositories having at least one of them.
@@ -21,11 +22,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from codemod.github import Forge, RepoListing
+from codemod.github import Forge, RepoListing, WorkflowRead
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
@@ -34,10 +35,12 @@ class SelectionError(Exception):
     """A selection that cannot be used: a bad name, an unreadable file, a bad shard."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Target:
     name: str  # owner/name, as its source spells it
     skip: str | None = None  # reported as skipped for this reason, without touching the repository
+    read: WorkflowRead | None = field(default=None, compare=False, repr=False)  # read with the listing; the
+    # batch drops it once used
 
 
 @dataclass(frozen=True)
@@ -115,17 +118,18 @@ def from_listing(listing: Iterable[RepoListing], filters: Filters) -> list[Targe
             skip = "archived: skipped (pass --include-archived to include it)"
         elif repo.fork and not filters.include_forks:
             skip = "a fork: skipped (pass --include-forks to include it)"
-        targets.append(Target(repo.full_name, skip))
+        targets.append(Target(repo.full_name, skip, None if skip else repo.read))
     return targets
 
 
 def select(*, forge: Forge | None, orgs: Iterable[str] = (), files: Iterable[Path] = (), repos: Iterable[str] = (),
-           filters: Filters = Filters(), shard: Shard | None = None) -> list[Target]:
-    """Every source's targets, in order, without duplicates, filtered by the globs and the shard."""
+           filters: Filters = Filters(), shard: Shard | None = None, dirs: tuple[str, ...] = ()) -> list[Target]:
+    """Every source's targets, in order, without duplicates, filtered by the globs and the shard. With `dirs`,
+    an organisation's listing also reads those folders of each repository (`Target.read`)."""
     found: list[Target] = []
     for org in orgs:
         assert forge is not None, "listing an organisation needs a forge"
-        found += from_listing(forge.list_repositories(org), filters)
+        found += from_listing(forge.list_repositories(org, dirs), filters)
     for path in files:
         found += [Target(name) for name in read_repos_file(path)]
     found += [Target(check_name(name)) for name in repos]

@@ -42,7 +42,7 @@ def test_every_ref_of_the_subset_resolves():
 
 
 def test_the_products_graphql_documents_are_valid_against_githubs_schema():
-    assert list(GRAPHQL_DOCUMENTS) == ["preflight", "repositories", "read"]
+    assert list(GRAPHQL_DOCUMENTS) == ["preflight", "repositories", "repositories-and-workflows", "read"]
     assert GRAPHQL_DOCUMENTS["preflight"] == PREFLIGHT_QUERY
     for document in GRAPHQL_DOCUMENTS.values():
         assert graphql.validate(graphql_api.schema(), graphql.parse(document)) == []

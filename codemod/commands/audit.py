@@ -1,6 +1,6 @@
 """`consolidate-ci audit (--org ORG | --repos-file FILE | --repo OWNER/NAME ...)`: what the migration would do
 in each repository, and the manual follow-ups it would leave. Changes nothing and clones nothing: the
-workflow folders of up to 40 repositories are read per GraphQL request and the real engine runs on them
+workflow folders of up to 50 repositories are read per GraphQL request (an organisation's listing included) and the real engine runs on them
 (docs and scripts are not read, so their notes are not in an audit).
 
 Prints a table per repository and the summary tables, and writes the JSON report (`--json`, default
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from codemod import report
-from codemod.batch import BatchOptions, Pacer, TextEngine, audit_batch
+from codemod.batch import BatchOptions, Pacer, TextEngine, audit_batch, read_dirs
 from codemod.commands import common
 from codemod.commands import run as run_cmd
 from codemod.commands.batchui import BatchUI, audit_table, print_tables, summary_tables
@@ -60,7 +60,7 @@ def execute(args: argparse.Namespace) -> int:
     run_cmd._setup_logging(args.verbose, token)
     forge = run_cmd.make_forge(api_url, token, wait_rate_limit=common.wait_rate_limit(args))
     try:
-        targets = common.targets(args, forge)
+        targets = common.targets(args, forge, read_dirs(config.for_repo(None)))
     except SelectionError as exc:
         print(f"consolidate-ci: {exc}", file=sys.stderr)
         return 2

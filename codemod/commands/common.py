@@ -77,14 +77,15 @@ def shard(args: argparse.Namespace) -> Shard | None:
     return parse_shard(text) if text else None
 
 
-def targets(args: argparse.Namespace, forge: Forge) -> list[Target]:
-    """The selection (raises SelectionError, or ForgeError from listing an organisation)."""
+def targets(args: argparse.Namespace, forge: Forge, dirs: tuple[str, ...] = ()) -> list[Target]:
+    """The selection (raises SelectionError, or ForgeError from listing an organisation); `dirs`: the folders
+    an organisation's listing reads too."""
     filters = Filters(topics=tuple(option(args, "topic", ())), include=tuple(option(args, "include", ())),
                       exclude=tuple(option(args, "exclude", ())),
                       include_archived=bool(option(args, "include_archived", False)),
                       include_forks=bool(option(args, "include_forks", False)))
     return select(forge=forge, orgs=option(args, "org", ()), files=option(args, "repos_file", ()),
-                  repos=option(args, "repo", ()), filters=filters, shard=shard(args))
+                  repos=option(args, "repo", ()), filters=filters, shard=shard(args), dirs=dirs)
 
 
 def write_reports(data: dict[str, Any], args: argparse.Namespace, *, json_default: Path | None = None) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from codemod import report
-from codemod.batch import BatchOptions, BatchResult, Pacer, run_batch
+from codemod.batch import BatchOptions, BatchResult, Pacer, read_dirs, run_batch
 from codemod.commands import common
 from codemod.commands.batchui import BatchUI, print_tables, summary_tables
 from codemod.config import load_config
@@ -113,7 +113,8 @@ def execute(args: argparse.Namespace) -> int:
     _setup_logging(args.verbose, token)
     forge = make_forge(api_url, token, wait_rate_limit=common.wait_rate_limit(args))
     try:
-        targets = common.targets(args, forge)
+        dirs = () if common.option(args, "no_triage", False) else read_dirs(config.for_repo(None))
+        targets = common.targets(args, forge, dirs)
     except SelectionError as exc:
         print(f"consolidate-ci: {exc}", file=sys.stderr)
         return 2
