@@ -2,9 +2,10 @@
 outcome, for the HTML page's tests and for looking at the page.
 
 Migrated, unsupported, error and not-applicable repositories are the fixtures (`fixtures/*/case.toml`) run
-through the real engine: their reasons, notes, diffs (`codemod.diff`) and job graphs (`codemod.mermaid`) are
-what a real run gives. What only a forge knows (actions, pull request URLs, commits, requests, seconds) is
-made up, deterministically, so the file only changes when the engine's output does.
+through the real engine, and every entry is made by `codemod.report` as a real batch makes it: reasons, notes,
+diffs (`codemod.diff`) and job graphs (`codemod.mermaid`) are what a real run gives. What only a forge knows
+(actions, pull request URLs, commits, requests, seconds, times) is made up, deterministically, so the file
+only changes when the engine's or the report's output does.
 
     .venv/bin/python scripts/sample_report.py [--html OUT.html]
 """
@@ -22,11 +23,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fixture_repos import cases  # noqa: E402
 
-from codemod import __version__  # noqa: E402
-from codemod.diff import unified_diff  # noqa: E402
+from codemod import report as json_report  # noqa: E402
 from codemod.engine import migrate_checkout  # noqa: E402
-from codemod.mermaid import job_graph  # noqa: E402
-from codemod.result import RepoResult  # noqa: E402
+from codemod.result import Outcome, RepoResult  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "report-sample.json"
 START = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -79,40 +78,34 @@ def _run(case_name: str, results: dict[str, RepoResult]) -> RepoResult:
     return results[case_name]
 
 
-def _notes(result: RepoResult | None) -> list[dict]:
-    if result is None:
-        return []
-    return [{"category": str(n.category), "message": n.message, "location": str(n.location) if n.location else None}
-            for n in result.notes]
+def _time(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _entry(i: int, name: str, result: RepoResult | None, action: str, reason: str | None) -> dict:
-    repo = f"{ORG}/{name}"
-    outcome = "skipped" if result is None else "error" if action == "failed" else str(result.outcome)
+    repo, finished = f"{ORG}/{name}", _time(START + timedelta(seconds=7 * i + 3))
+    if result is None:
+        return json_report.entry(repo, outcome="skipped", action="skipped", reason=reason, finished_at=finished)
     pr = action in ("opened", "updated", "reopened", "unchanged")
-    changes = result.changes if result is not None else []
-    return {
-        "repo": repo, "outcome": outcome, "action": action,
-        "reason": reason or (result.reason if result is not None else None),
-        "pr_url": f"https://github.com/{repo}/pull/{40 + _digits(repo, 'pr') % 400}" if pr else None,
-        "commit": hashlib.sha1(repo.encode()).hexdigest() if pr else None,
-        "requests": 0 if result is None else (4 + _digits(repo, "requests") % 9 + (8 if pr else 0)),
-        "seconds": 0.0 if result is None else round(0.4 + (_digits(repo, "seconds") % 400) / 100, 2),
-        "notes": _notes(result),
-        "diff": unified_diff(changes) or None,
-        "mermaid": job_graph(result.summary) if result is not None and result.summary is not None else None,
-        "finished_at": (START + timedelta(seconds=7 * i + 3)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
+    return json_report.entry(
+        repo, outcome="error" if action == "failed" else str(result.outcome), action=action,
+        reason=reason or (result.reason if result.outcome != Outcome.MIGRATED else None), result=result,
+        pr_url=f"https://github.com/{repo}/pull/{40 + _digits(repo, 'pr') % 400}" if pr else None,
+        commit=hashlib.sha1(repo.encode()).hexdigest() if pr else None,
+        requests=4 + _digits(repo, "requests") % 9 + (8 if pr else 0),
+        seconds=round(0.4 + (_digits(repo, "seconds") % 400) / 100, 2), finished_at=finished,
+    )
 
 
 def sample_report() -> dict:
     results: dict[str, RepoResult] = {}
-    repos = [_entry(i, name, _run(case, results) if case else None, action, reason)
-             for i, (name, case, action, reason) in enumerate(PLAN)]
-    totals = {o: sum(1 for r in repos if r["outcome"] == o)
-              for o in ("migrated", "already-migrated", "not-applicable", "unsupported", "error", "skipped")}
-    return {"version": 1, "tool": f"consolidate-ci {__version__}", "generated_at": START.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "mode": "run", "shard": None, "totals": totals, "repositories": repos}
+    entries = [_entry(i, name, _run(case, results) if case else None, action, reason)
+               for i, (name, case, action, reason) in enumerate(PLAN)]
+    report = json_report.build(entries, mode="run")
+    report["generated_at"] = _time(START)
+    problems = json_report.validate(report)
+    assert not problems, problems
+    return report
 
 
 def main(argv: list[str]) -> None:

@@ -40,6 +40,7 @@ from codemod.html import (
     yaml_line,
 )
 from codemod.mermaid import job_graph
+from codemod.report import validate
 from codemod.result import Category, JobNode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,6 +135,12 @@ def dom(page: str) -> Node:
 @pytest.fixture(scope="module")
 def sample_page() -> Node:
     return dom(render_html(sample()))
+
+
+def test_the_sample_is_a_valid_report():
+    """tests/data/report-sample.json (scripts/sample_report.py) follows the format codemod.report writes."""
+    assert validate(sample()) == []
+    assert {r["outcome"] for r in sample()["repositories"]} == set(OUTCOMES)
 
 
 def test_cards_count_each_outcome(sample_page):
