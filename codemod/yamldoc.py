@@ -21,6 +21,7 @@ Keys that are not strings in YAML (`1:`, `true:`) are addressed by their source 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import re
 from collections import Counter
@@ -228,13 +229,25 @@ def _load(text: str, path: str | None) -> tuple[Node | None, Any]:
         raise InputError(f"invalid YAML: {exc}", path, 1, 1) from None
     if root is None:
         return None, None
+    merges = _merge_entries(root) if "<<" in text else {}
     try:
         data = constructor.construct_document(root)
     except DuplicateKeyError as exc:
         raise (_find_duplicate(text, path, root) or _scanner_error(text, path, exc)) from None
     except MarkedYAMLError as exc:
         raise _scanner_error(text, path, exc) from None
+    for node, value in merges.values():
+        node.value = value  # the constructor removed the `<<` entries from the node tree; positions need them
     return root, data
+
+
+def _merge_entries(root: Node) -> dict[int, tuple[MappingNode, list]]:
+    """Mappings with a merge key (`<<:`), with their entries as composed."""
+    return {
+        id(node): (node, list(node.value))
+        for node in _walk_nodes(root)
+        if isinstance(node, MappingNode) and any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value)
+    }
 
 
 def _check_root(text: str, path: str | None, root: Node | None, fragment: bool) -> None:
@@ -730,6 +743,23 @@ def _fold_segments(segments: list[str]) -> list[str]:
     return out
 
 
+_HEADER_LINE = re.compile(r"(?:^|[\s:-])[|>]([1-9+-]{0,2})\s*(?:#.*)?$")
+
+
+def _ends_in_block_scalar(lines: list[str]) -> bool:
+    """Whether the last of these lines is content of a block scalar that keeps its final line break
+    (text appended at the end of a file without a final newline then needs one)."""
+    for i in range(len(lines) - 1, -1, -1):
+        match = _HEADER_LINE.search(lines[i])
+        if match is None:
+            continue
+        indent = len(lines[i]) - len(lines[i].lstrip(" "))
+        if all(not line.strip() or len(line) - len(line.lstrip(" ")) > indent for line in lines[i + 1 :]):
+            return "-" not in match.group(1)
+        return False
+    return False
+
+
 def _dashed(line: str, dash_col: int) -> str:
     """Put the '-' of a sequence item at dash_col on a line indented for the item's content."""
     return " " * dash_col + "-" + line[dash_col + 1 :]
@@ -854,7 +884,9 @@ def _overlap(a: _Splice, b: _Splice) -> bool:
 
 def _apply(text: str, splices: list[_Splice]) -> str:
     out, pos = [], 0
-    for sp in sorted(splices, key=lambda s: (s.start, s.end > s.start, s.seq)):
+    # Insertions at one place: the deeper container's first (its new last items end inside the span that a
+    # shallower insertion follows), then in the order they were queued.
+    for sp in sorted(splices, key=lambda s: (s.start, s.end > s.start, -len(s.path), s.seq)):
         out.append(text[pos : sp.start])
         out.append(sp.text)
         pos = max(pos, sp.end)
@@ -927,7 +959,9 @@ class _ShadowOps:
         for part in path:
             item = self._s_find(node, part)
             if item is None:
-                raise YamlEditError(f"{_fmt_path(path)} was removed or replaced by an earlier edit")
+                raise YamlEditError(
+                    f"{self._where(self._near(path).start)}: {_fmt_path(path)} was removed or replaced by an earlier edit"
+                )
             node = item[3]
         return node
 
@@ -945,7 +979,9 @@ class _ShadowOps:
     def _s_set(self, path: YamlPath, value: Any) -> None:
         item = self._s_find(self._s_at(path[:-1]), path[-1])
         if item is None:
-            raise YamlEditError(f"{_fmt_path(path)} was removed by an earlier edit")
+            raise YamlEditError(
+                f"{self._where(self._near(path).start)}: {_fmt_path(path)} was removed by an earlier edit"
+            )
         item[3] = value
 
     def _s_set_all(self, e: _Entry, value: Any) -> None:
@@ -966,13 +1002,17 @@ class _ShadowOps:
         container = self._s_at(path[:-1])
         item = self._s_find(container, path[-1])
         if item is None:
-            raise YamlEditError(f"{_fmt_path(path)} was already removed")
+            raise YamlEditError(
+                f"{self._where(self._near(path).start)}: {_fmt_path(path)} was already removed"
+            )
         container.items.remove(item)
 
     def _s_rename(self, path: YamlPath, new_key: str) -> None:
         item = self._s_find(self._s_at(path[:-1]), path[-1])
         if item is None:
-            raise YamlEditError(f"{_fmt_path(path)} was removed by an earlier edit")
+            raise YamlEditError(
+                f"{self._where(self._near(path).start)}: {_fmt_path(path)} was removed by an earlier edit"
+            )
         item[2] = new_key
 
 
@@ -1073,7 +1113,12 @@ class _Placement:
         table, text = self._index.lines, self.text
         if pos >= len(text) and text and not text.endswith("\n"):
             nl = self._nl(table.n - 1)
-            body = nl + (nl if blank_before else "") + nl.join(lines)
+            body = (
+                nl
+                + (nl if blank_before else "")
+                + nl.join(lines)
+                + (nl if _ends_in_block_scalar(lines) else "")
+            )
             self._fix_final_block_scalar(path)
         else:
             nl = self._nl(table.line_of(pos - 1) if pos > 0 else 0)
@@ -1116,6 +1161,8 @@ class _ValueOps(_Placement):
     """Replacing a value in place, keeping its style."""
 
     def _replace_value(self, e: _Entry, value: Any) -> None:
+        if e.key_node is not None and e.key_node.tag == "tag:yaml.org,2002:merge":
+            raise YamlEditError(f"{self._where(e.start)}: cannot replace the merge key {_fmt_path(e.path)}")
         if e.block or isinstance(e.node, (MappingNode, SequenceNode)):
             self._guard_anchors(e, e.vstart, e.vend, strict=True)
         if e.flow and e.kind == "seq":
@@ -1215,7 +1262,8 @@ class _ValueOps(_Placement):
         if e.block:
             pre = self._pre(e)
             key_line_end = table.end(e.line)
-            tail = self.text[pre:key_line_end] if "#" in self.text[pre:key_line_end] else ""
+            rest = self.text[pre:key_line_end]
+            tail = rest if rest.strip().startswith("#") else ""
             start, end = pre, e.vend
             text = (" " + head if head else "") + tail
         elif e.empty:
@@ -1389,7 +1437,7 @@ class _StructureOps(_ValueOps, _ShadowOps):
     def _comment_above(self, e: _Entry, comment: Any) -> None:
         table = self._index.lines
         lines = _comment_lines(comment, table.indent(e.line))
-        self._insert_lines(table.start(e.line), lines, e.path, False, False)
+        self._insert_lines(table.start(e.line), lines, e.path[:-1], False, False)
 
     # -- deletion
 
@@ -1456,16 +1504,19 @@ class _StructureOps(_ValueOps, _ShadowOps):
             raise YamlEditError(f"{self._where(parent.start)}: no index {index} in {_fmt_path(seq_path)}")
         if index == len(kids):
             index = None
+        with self._claim("inside", seq_path):
+            pos = self._add_item_at(parent, kids, index, value)
+        self._s_insert(seq_path, None, plain, pos, _SSeq)
+        self._added[seq_path] += 1
+
+    def _add_item_at(self, parent: _Entry, kids: list[_Entry], index: int | None, value: Any) -> int:
         flow = not parent.alias and isinstance(parent.node, SequenceNode) and parent.node.flow_style
         if flow and not kids and _is_block_value(value):
             self._open_empty(parent)  # `steps: []` receiving a mapping: becomes a block sequence
             flow = False
         if flow:
-            pos = self._flow_add(parent, kids, index, value)
-        else:
-            pos = self._block_add(parent, kids, index, value)
-        self._s_insert(seq_path, None, plain, pos, _SSeq)
-        self._added[seq_path] += 1
+            return self._flow_add(parent, kids, index, value)
+        return self._block_add(parent, kids, index, value)
 
     def _flow_add(self, parent: _Entry, kids: list[_Entry], index: int | None, value: Any) -> int:
         model = self._flow_model(parent)
@@ -1658,10 +1709,10 @@ class _Reindent:
             if e.block or e.alias or e.empty:
                 continue
             first, last = lines.line_of(e.vstart), lines.line_of(max(e.vend - 1, e.vstart))
-            if last > first:
-                d = self.delta[first] or 0
-                for i in range(first + 1, last + 1):
-                    self.delta[i] = d
+            owner = min(first, e.line) if e.kind != "root" else first
+            d = self.delta[owner] or 0
+            for i in range(owner + 1, last + 1):
+                self.delta[i] = d
             if isinstance(e.node, ScalarNode) and e.node.style in ("|", ">"):
                 header = _BLOCK_HEADER.match(self.idx.text, _skip_props(self.idx.text, e.vstart))
                 digit = next(
@@ -1738,9 +1789,10 @@ class _Edits(_ScalarEdits):
             return
         e = self._entry(path)
         plain = _plain_value(value)
-        self._replace_value(e, value)
-        if comment is not None:
-            self._comment_above(e, comment)
+        with self._claim("value", path):
+            self._replace_value(e, value)
+            if comment is not None:
+                self._comment_above(e, comment)
         self._s_set_all(e, plain)
 
     def insert_entry(
@@ -1760,15 +1812,16 @@ class _Edits(_ScalarEdits):
         self._check_new_key(mapping_path, key)
         plain = _plain_value(value)
         writer = _Writer(self.style)
-        pos = self._insert_map_lines(
-            mapping_path,
-            parent,
-            lambda col: writer.entry(key, value, col),
-            after,
-            before,
-            comment,
-            blank_line,
-        )
+        with self._claim("inside", mapping_path):
+            pos = self._insert_map_lines(
+                mapping_path,
+                parent,
+                lambda col: writer.entry(key, value, col),
+                after,
+                before,
+                comment,
+                blank_line,
+            )
         self._s_insert(mapping_path, key, plain, pos)
 
     def delete_entry(self, path: YamlPath) -> None:
@@ -1784,8 +1837,13 @@ class _Edits(_ScalarEdits):
             raise YamlEditError(
                 f"{self._where(e.start)}: cannot delete {_fmt_path(path)} from a flow mapping"
             )
-        self._queue_delete(e)
-        self._s_delete(path)
+        with self._claim("gone", path):
+            self._queue_delete(e)
+        if e.key_node.tag == "tag:yaml.org,2002:merge":
+            merged = self._s_at(path[:-1])
+            merged.items[:] = [item for item in merged.items if item[0][0] != _FAR]
+        else:
+            self._s_delete(path)
 
     def rename_key(self, path: YamlPath, new_key: str) -> None:
         """Change only the key's characters (a quoted key keeps its quote)."""
@@ -1795,12 +1853,15 @@ class _Edits(_ScalarEdits):
             raise YamlEditError(f"{self._where(e.start)}: {_fmt_path(path)} is not a mapping entry")
         if new_key == e.key:
             return
+        if e.key_node.tag == "tag:yaml.org,2002:merge":
+            raise YamlEditError(f"{self._where(e.start)}: cannot rename the merge key {_fmt_path(path)}")
         self._check_new_key(path[:-1], new_key)
         quote = e.key_node.style if e.key_node.style in ("'", '"') else None
         text = _key_text(new_key, self.style, quote)
         if e.flow and quote is None and not _plain_ok(new_key, flow=True):
             text = _quoted(new_key, self.style.quote)
-        self._queue(_skip_props(self.text, e.start), e.key_end, text, path)
+        with self._claim("key", path):
+            self._queue(_skip_props(self.text, e.start), e.key_end, text, path)
         self._s_rename(path, new_key)
 
     def append_item(self, seq_path: YamlPath, value: Any) -> None:
@@ -1813,17 +1874,19 @@ class _Edits(_ScalarEdits):
 
     def remove_item(self, seq_path: YamlPath, index: int) -> None:
         e = self._entry((*seq_path, index))
-        if e.flow:
-            model = self._flow_model(self._index.entries[tuple(seq_path)])
-            del model.items[model.find(index)]
-        else:
-            self._queue_delete(e)
+        with self._claim("gone", e.path):
+            if e.flow:
+                model = self._flow_model(self._index.entries[tuple(seq_path)])
+                del model.items[model.find(index)]
+            else:
+                self._queue_delete(e)
         self._s_delete(e.path)
 
     def replace_item(self, seq_path: YamlPath, index: int, value: Any) -> None:
         e = self._entry((*seq_path, index))
         plain = _plain_value(value)
-        self._replace_value(e, value)
+        with self._claim("value", e.path):
+            self._replace_value(e, value)
         self._s_set_all(e, plain)
 
     def replace_in_scalar(self, path: YamlPath, old: str, new: str) -> None:
@@ -1839,10 +1902,11 @@ class _Edits(_ScalarEdits):
             return
         expected = value.replace(old, new)
         spot = self._in_place(e, old, new, value, expected)
-        if spot is not None:
-            self._put_text(e, *spot)
-        else:
-            self._rewrite_same_style(e, expected)
+        with self._claim("value", path):
+            if spot is not None:
+                self._put_text(e, *spot)
+            else:
+                self._rewrite_same_style(e, expected)
         self._s_set_all(e, expected)
 
     def _plain_at(self, path: YamlPath) -> Any:
@@ -1910,7 +1974,8 @@ class _Edits(_ScalarEdits):
         parent = self._container(container_path)
         froot = frag._index.entries[()]
         if isinstance(parent.node, SequenceNode) and not parent.alias:
-            self._insert_fragment_items(parent, frag, after, before, comment)
+            with self._claim("inside", container_path):
+                self._insert_fragment_items(parent, frag, after, before, comment)
             return
         if not isinstance(froot.node, MappingNode):
             raise YamlEditError(
@@ -1918,15 +1983,16 @@ class _Edits(_ScalarEdits):
             )
         for kid in froot.kids or []:
             self._check_new_key(container_path, kid.key)
-        pos = self._insert_map_lines(
-            container_path,
-            parent,
-            lambda col: _Reindent(frag, self.style).run(col),
-            after,
-            before,
-            comment,
-            blank_line,
-        )
+        with self._claim("inside", container_path):
+            pos = self._insert_map_lines(
+                container_path,
+                parent,
+                lambda col: _Reindent(frag, self.style).run(col),
+                after,
+                before,
+                comment,
+                blank_line,
+            )
         for key, value in frag.plain().items():
             self._s_insert(container_path, key, value, pos)
 
@@ -1935,6 +2001,10 @@ class _Edits(_ScalarEdits):
         frag = YamlDocument.parse(text, fragment.path, style=fragment.style, fragment=True)
         if frag._root is None:
             raise YamlEditError("the fragment is empty")
+        if not text.endswith("\n"):  # it will be followed by a line break: a final block scalar gets `-`
+            frag._fix_final_block_scalar(())
+            text = frag.render() + frag._nl(frag._index.lines.n - 1)
+            frag = YamlDocument.parse(text, fragment.path, style=fragment.style, fragment=True)
         if new_key is not None:
             kids = frag._index.entries[()].kids
             if not isinstance(frag._root, MappingNode):
@@ -2075,6 +2145,7 @@ class YamlDocument(_Edits):
         self._added: Counter = Counter()
         self._opened: set[YamlPath] = set()
         self._flows: dict[YamlPath, _FlowModel] = {}
+        self._claims: list[tuple[str, YamlPath]] = []
         self._eof_fixed = False
 
     # -- construction
@@ -2211,6 +2282,31 @@ class YamlDocument(_Edits):
             where = _first_difference(again.plain(), expected, ())
             raise YamlEditError(f"{self.path or '<yaml>'}: the edited text reads back differently at {where}")
 
+    @contextlib.contextmanager
+    def _claim(self, kind: str, path: YamlPath) -> Iterator[None]:
+        """Refuse an edit whose subject overlaps an earlier edit's in the tree (what text spans cannot see:
+        e.g. appending to a sequence that an earlier edit replaced). kind: "value" (replace the value at path),
+        "gone" (delete the entry), "inside" (add children to the container at path), "key" (rename)."""
+        path = tuple(path)
+        for other_kind, other in self._claims:
+            if _claims_conflict(kind, path, other_kind, other) or _claims_conflict(
+                other_kind, other, kind, path
+            ):
+                raise YamlEditError(
+                    f"{self._where(self._near(path).start)}: the edit of {_fmt_path(path)} conflicts with the "
+                    f"earlier edit of {_fmt_path(other)} (line {self._index.lines.line_of(self._near(other).start) + 1})"
+                )
+        yield
+        self._claims.append((kind, path))
+
+    def _near(self, path: YamlPath) -> _Entry:
+        """The entry at path, or its nearest ancestor in the index (for messages)."""
+        entries = self._index.entries
+        for i in range(len(path), -1, -1):
+            if tuple(path[:i]) in entries:
+                return entries[tuple(path[:i])]
+        return entries[()]
+
     def _queue(self, start: int, end: int, text: str, path: YamlPath, kind: str = "edit") -> _Splice:
         splice = _Splice(start, end, text, self._seq, tuple(path), kind)
         self._seq += 1
@@ -2227,6 +2323,18 @@ class YamlDocument(_Edits):
         if self._shadow_root is None:
             self._shadow_root = _shadow(self.plain(), (), self._index, {})
         return self._shadow_root
+
+
+def _claims_conflict(kind: str, path: YamlPath, other_kind: str, other: YamlPath) -> bool:
+    """Whether an edit of `kind` at `path` covers what the other edit touches (checked both ways)."""
+    if kind not in ("value", "gone"):
+        return kind == other_kind == "key" and path == other
+    below = other[: len(path)] == path and len(other) > len(path)
+    if below:
+        return True
+    if other == path:
+        return kind == "gone" or other_kind in ("value", "gone", "inside")
+    return False
 
 
 def _first_difference(got: Any, want: Any, path: YamlPath) -> str:

@@ -831,8 +831,8 @@ def test_replace_in_scalar(before: str, ops: list, after: str) -> None:
 EDIT_ERRORS = [
     pytest.param("a: {k: 1}\n", [op("insert_entry", ("a",), "j", 2)], "ci.yml:1: cannot insert into the flow mapping at a", id="insert into a flow mapping"),
     pytest.param("a: {k: 1}\n", [op("delete_entry", ("a", "k"))], "ci.yml:1: cannot delete a.k from a flow mapping", id="delete from a flow mapping"),
-    pytest.param("a: 1\n", [op("set_value", ("a",), 2), op("set_value", ("a",), 3)], "ci.yml:1: the edit of a overlaps the edit of a (line 1)", id="the same value twice"),
-    pytest.param("a:\n  b: 1\n", [op("delete_entry", ("a",)), op("set_value", ("a", "b"), 3)], "ci.yml:2: the edit of a.b overlaps the edit of a (line 1)", id="an edit inside a deleted entry"),
+    pytest.param("a: 1\n", [op("set_value", ("a",), 2), op("set_value", ("a",), 3)], "ci.yml:1: the edit of a conflicts with the earlier edit of a (line 1)", id="the same value twice"),
+    pytest.param("a:\n  b: 1\n", [op("delete_entry", ("a",)), op("set_value", ("a", "b"), 3)], "ci.yml:2: the edit of a.b conflicts with the earlier edit of a (line 1)", id="an edit inside a deleted entry"),
     pytest.param("a: 1\n", [op("set_value", ("x", "y"), 3)], "ci.yml:1: no x in the document", id="missing parent"),
     pytest.param("a: 1\n", [op("delete_entry", ("b",))], "ci.yml:1: no b in the document", id="delete a missing key"),
     pytest.param("a: 1\nb: 2\n", [op("insert_entry", (), "a", 3)], "ci.yml:1: <root> already has the key 'a'", id="insert an existing key"),
@@ -846,6 +846,8 @@ EDIT_ERRORS = [
     pytest.param("a: 1\n", [op("replace_in_scalar", ("a",), "1", "2")], "ci.yml:1: a is not a string", id="replace_in_scalar on a number"),
     pytest.param("a: 'x'\n", [op("replace_in_scalar", ("a",), "x", "l1\nl2")], "ci.yml:1: cannot write a line break in the single-quoted a", id="line break into a single-quoted scalar"),
     pytest.param("a: 1\n", [op("delete_entry", ("a",))], "deleting every entry of the document root", id="emptying the root"),
+    pytest.param("a:\n  - 1\n", [op("set_value", ("a",), "x"), op("append_item", ("a",), 2)], "ci.yml:1: the edit of a conflicts with the earlier edit of a (line 1)", id="appending to a replaced sequence"),
+    pytest.param("a:\n  b: [1]\n", [op("append_item", ("a", "b"), 2), op("delete_entry", ("a",))], "ci.yml:1: the edit of a conflicts with the earlier edit of a.b (line 2)", id="deleting what an earlier edit changed"),
 ]
 
 
@@ -854,6 +856,14 @@ def test_edit_errors_name_the_place(before: str, ops: list, message: str) -> Non
     with pytest.raises(YamlEditError) as info:
         edited(before, *ops)
     assert str(info.value) == message
+
+
+def test_overlapping_splices_are_refused() -> None:
+    doc = YamlDocument.parse("a: 1\nb: 2\n", "ci.yml")
+    doc._queue(0, 6, "", ("a",))
+    with pytest.raises(YamlEditError, match=r"^ci.yml:1: the edit of b overlaps the edit of a \(line 1\)$"):
+        doc._queue(3, 8, "x", ("b",))
+    doc._queue(6, 6, "c: 3\n", ())  # an insertion where a splice ends touches it, it does not overlap
 
 
 def test_extract_refuses_an_alias_to_an_outside_anchor() -> None:
@@ -1139,3 +1149,64 @@ def test_extract(text: str, path: tuple, fragment: str) -> None:
     assert frag.text == fragment
     assert frag.render() == fragment
     assert frag.style == doc.style
+
+
+# Shapes a random multi-edit run over the corpus found wrong once; each stays fixed.
+REGRESSIONS = [
+    pytest.param(
+        "on:\n  push:\n    branches:\n      - main\n",
+        [
+            op("append_item", ("on", "push", "branches"), "dev"),
+            op("insert_entry", ("on", "push"), "tags", ["v*"], after="branches"),
+            op("append_item", ("on", "push", "branches"), "next"),
+        ],
+        "on:\n  push:\n    branches:\n      - main\n      - dev\n      - next\n    tags:\n      - v*\n",
+        id="items appended to a sequence stay before an entry inserted after it, whatever the order",
+    ),
+    pytest.param(
+        "steps:\n  - uses: a # pinned\n    with:\n      x: 1\n",
+        [op("set_value", ("steps", 0), "plain")],
+        "steps:\n  - plain\n",
+        id="an item mapping replaced by a scalar: the dash line's text is content, not a trailing comment",
+    ),
+    pytest.param(
+        "a:\n  - x\n  - |\n    last\n    line",
+        [op("append_item", ("a",), "multi\nline\n")],
+        "a:\n  - x\n  - |-\n    last\n    line\n  - |\n    multi\n    line\n",
+        id="a block scalar appended at the end of a file without a final newline keeps its line break",
+    ),
+    pytest.param(
+        "m: &m\n  x: 1\non:\n  pull_request:\n    <<: *m\n",
+        [op("set_value", ("on", "pull_request"), None)],
+        "m: &m\n  x: 1\non:\n  pull_request:\n",
+        id="a mapping holding only a merge key (ruamel removes << from its node tree)",
+    ),
+    pytest.param(
+        "d: &d\n  a: 1\nj:\n  <<: *d\n  b: 2\n",
+        [op("delete_entry", ("j", "<<"))],
+        "d: &d\n  a: 1\nj:\n  b: 2\n",
+        id="deleting a merge key drops the merged keys",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "ops", "after"), REGRESSIONS)
+def test_regressions(before: str, ops: list, after: str) -> None:
+    assert edited(before, *ops) == after
+
+
+def test_fragment_ending_without_newline_keeps_its_block_scalar_value() -> None:
+    source = YamlDocument.parse("jobs:\n  a:\n    run: |\n      echo a\n      echo b")
+    target = YamlDocument.parse("jobs:\n  b:\n    run: x\n  c:\n    run: y\n")
+    target.insert_fragment(("jobs",), source.extract(("jobs", "a")), after="b")
+    assert target.render() == "jobs:\n  b:\n    run: x\n  a:\n    run: |-\n      echo a\n      echo b\n  c:\n    run: y\n"
+
+
+def test_moved_plain_scalar_starting_on_the_next_line_moves_as_a_unit() -> None:
+    source = YamlDocument.parse("s:\n  - run:\n      python -m build\n      --wheel\n")
+    target = YamlDocument.parse("jobs:\n    a:\n        steps:\n            - uses: x\n")
+    target.insert_fragment(("jobs", "a", "steps", 0), source.extract(("s", 0, "run")))
+    assert target.render() == (
+        "jobs:\n    a:\n        steps:\n            - uses: x\n              run:\n"
+        "                python -m build\n                --wheel\n"
+    )
