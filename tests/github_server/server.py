@@ -21,6 +21,7 @@ import base64
 import json
 import random
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -189,7 +190,10 @@ class GitHubServer:
         """`add_repo` with one `git fast-import` (for benchmarks and many-repository tests)."""
         owner, name = full_name.split("/")
         bare = self.git_root / owner / f"{name}.git"
-        gitstore.init_bare(bare, default_branch)
+        template = self.root / "templates" / f"{default_branch}.git"
+        if not template.exists():
+            gitstore.init_bare(template, default_branch)
+        shutil.copytree(template, bare)
         gitstore.import_files(bare, default_branch, files)
         repo = Repo(owner, name, bare, default_branch, **settings)
         self.repos[full_name.lower()] = repo
