@@ -109,7 +109,9 @@ NOOP = [
     pytest.param("run: |\n  printf 'a\\tb'\n  \tx\nother: 1\n", id="tab inside a block scalar"),
     pytest.param("if: !cancelled()\nx: !!str 1\n", id="tags: !cancelled() and !!str"),
     pytest.param("d: &d\n  a: 1\nj:\n  <<: *d\n  b: *d\n", id="anchor, alias and merge key"),
-    pytest.param("a:   x  \nb:\n\n\n  c: 1   # spaced\n", id="trailing whitespace, extra spaces, blank lines"),
+    pytest.param(
+        "a:   x  \nb:\n\n\n  c: 1   # spaced\n", id="trailing whitespace, extra spaces, blank lines"
+    ),
     pytest.param("r: |2-\n    indented\n  x\nf: >+\n  kept\n\n", id="indentation indicator, keep chomping"),
     pytest.param("'on':\n  push:\n\"jobs\": {}\n", id="quoted keys, empty flow mapping"),
     pytest.param("k: [\n  a,\n  b\n]\n", id="multi-line flow sequence"),
@@ -124,7 +126,9 @@ def test_noop_renders_the_original_bytes(text: str) -> None:
 
 @pytest.mark.parametrize("text", NOOP)
 def test_noop_through_bytes(text: str) -> None:
-    assert YamlDocument.from_bytes(text.encode("utf-8"), "ci.yml").render().encode("utf-8") == text.encode("utf-8")
+    assert YamlDocument.from_bytes(text.encode("utf-8"), "ci.yml").render().encode("utf-8") == text.encode(
+        "utf-8"
+    )
 
 
 def two(*replacements: tuple[str, str]) -> str:
@@ -159,7 +163,11 @@ SET_VALUE = [
     ),
     pytest.param(
         "a: 'x'\nb: \"y\"\nc: z\n",
-        [op("set_value", ("a",), "it's"), op("set_value", ("b",), 'say "hi"'), op("set_value", ("c",), "1.0")],
+        [
+            op("set_value", ("a",), "it's"),
+            op("set_value", ("b",), 'say "hi"'),
+            op("set_value", ("c",), "1.0"),
+        ],
         "a: 'it''s'\nb: \"say \\\"hi\\\"\"\nc: '1.0'\n",
         id="quoted scalars keep their quote; a number-like string is quoted",
     ),
@@ -240,7 +248,12 @@ SET_VALUE = [
     pytest.param(
         TWO,
         [op("set_value", ("jobs", "build", "steps"), [{"run": "echo"}])],
-        two(("    - uses: actions/checkout@v4\n    - name: Test\n      run: |\n        make test\n", "    - run: echo\n")),
+        two(
+            (
+                "    - uses: actions/checkout@v4\n    - name: Test\n      run: |\n        make test\n",
+                "    - run: echo\n",
+            )
+        ),
         id="block sequence replaced by another, same dash column",
     ),
     pytest.param(
@@ -269,7 +282,10 @@ SET_VALUE = [
     ),
     pytest.param(
         "on:\n  workflow_dispatch:\n  push:  # comment\n",
-        [op("set_value", ("on", "workflow_dispatch"), "x"), op("set_value", ("on", "push"), {"branches": ["main"]})],
+        [
+            op("set_value", ("on", "workflow_dispatch"), "x"),
+            op("set_value", ("on", "push"), {"branches": ["main"]}),
+        ],
         "on:\n  workflow_dispatch: x\n  push:  # comment\n    branches:\n      - main\n",
         id="empty values receive a scalar and a mapping",
     ),
@@ -302,6 +318,16 @@ SET_VALUE = [
         [op("set_value", ("on", "push", "branches", 1), "hotfix/*")],
         FLOW.replace("'release/*'", "'hotfix/*'"),
         id="item of a flow sequence by path keeps its quotes",
+    ),
+]
+
+
+SET_VALUE += [
+    pytest.param(
+        COMMENTED,
+        [op("set_value", ("jobs", "build", "steps"), [{"run": "b"}, {"run": "c"}])],
+        COMMENTED.replace("      - run: a\n", "      - run: b\n      - run: c\n"),
+        id="comments above, between key and block, and trailing nested ones stay",
     ),
 ]
 
@@ -375,7 +401,9 @@ INSERT_ENTRY = [
     pytest.param(
         COMMENTED,
         [op("insert_entry", ("jobs",), "mid", {"runs-on": "y"}, after="build")],
-        COMMENTED.replace("  # leading comment of test\n", "  mid:\n    runs-on: 'y'\n  # leading comment of test\n"),
+        COMMENTED.replace(
+            "  # leading comment of test\n", "  mid:\n    runs-on: 'y'\n  # leading comment of test\n"
+        ),
         id="never between the next entry and its leading comment",
     ),
     pytest.param(
@@ -541,6 +569,22 @@ RENAME_KEY = [
 ]
 
 
+RENAME_KEY += [
+    pytest.param(
+        NO_EOL,
+        [op("rename_key", ("jobs", "build", "steps", 0, "run"), "shell")],
+        NO_EOL.replace("- run:", "- shell:"),
+        id="no final newline",
+    ),
+    pytest.param(
+        COMMENTED,
+        [op("rename_key", ("jobs", "build", "steps"), "stages")],
+        COMMENTED.replace("    steps:  # inline", "    stages:  # inline"),
+        id="comments around the key stay",
+    ),
+]
+
+
 @pytest.mark.parametrize(("before", "ops", "after"), RENAME_KEY)
 def test_rename_key(before: str, ops: list, after: str) -> None:
     assert edited(before, *ops) == after
@@ -630,7 +674,10 @@ INSERT_ITEM = [
     ),
     pytest.param(
         FLOW,
-        [op("insert_item", ("on", "push", "branches"), 0, "first"), op("remove_item", ("on", "push", "branches"), 1)],
+        [
+            op("insert_item", ("on", "push", "branches"), 0, "first"),
+            op("remove_item", ("on", "push", "branches"), 1),
+        ],
         FLOW.replace("[ main, 'release/*' ]", "[ first, main ]"),
         id="flow: insert and remove in one sequence",
     ),
@@ -639,6 +686,28 @@ INSERT_ITEM = [
         [op("insert_item", ("jobs", "build", "steps"), 2, "end")],
         TWO + "    - end\n",
         id="index == length appends",
+    ),
+]
+
+
+INSERT_ITEM += [
+    pytest.param(
+        crlf(TWO),
+        [op("insert_item", ("jobs", "build", "steps"), 1, "x")],
+        crlf(two(("    - name: Test", "    - x\n    - name: Test"))),
+        id="CRLF",
+    ),
+    pytest.param(
+        NO_EOL,
+        [op("insert_item", ("jobs", "build", "steps"), 0, "x")],
+        NO_EOL.replace("    steps:\n", "    steps:\n      - x\n"),
+        id="no final newline",
+    ),
+    pytest.param(
+        COMMENTED,
+        [op("insert_item", ("jobs", "build", "steps"), 0, "x")],
+        COMMENTED.replace("      # first step\n", "      - x\n      # first step\n"),
+        id="before the item's own leading comment",
     ),
 ]
 
@@ -700,6 +769,24 @@ REMOVE_ITEM = [
 ]
 
 
+REMOVE_ITEM += [
+    pytest.param(
+        NO_EOL.replace("    steps:\n", "    steps:\n      - run: first\n"),
+        [op("remove_item", ("jobs", "build", "steps"), 1)],
+        "jobs:\n  build:\n    steps:\n      - run: first\n",
+        id="no final newline: the last item",
+    ),
+    pytest.param(
+        COMMENTED,
+        [op("remove_item", ("jobs", "build", "steps"), 0)],
+        COMMENTED.replace("      # first step\n      - run: a\n", "").replace(
+            "    steps:  # inline\n", "    steps: []  # inline\n"
+        ),
+        id="the only item, with its comment: []",
+    ),
+]
+
+
 @pytest.mark.parametrize(("before", "ops", "after"), REMOVE_ITEM)
 def test_remove_item(before: str, ops: list, after: str) -> None:
     assert edited(before, *ops) == after
@@ -708,8 +795,20 @@ def test_remove_item(before: str, ops: list, after: str) -> None:
 REPLACE_ITEM = [
     pytest.param(
         TWO,
-        [op("replace_item", ("jobs", "build", "steps"), 0, {"uses": "actions/checkout@v5", "with": {"a": 1}})],
-        two(("    - uses: actions/checkout@v4\n", "    - uses: actions/checkout@v5\n      with:\n        a: 1\n")),
+        [
+            op(
+                "replace_item",
+                ("jobs", "build", "steps"),
+                0,
+                {"uses": "actions/checkout@v5", "with": {"a": 1}},
+            )
+        ],
+        two(
+            (
+                "    - uses: actions/checkout@v4\n",
+                "    - uses: actions/checkout@v5\n      with:\n        a: 1\n",
+            )
+        ),
         id="2-space: a mapping item",
     ),
     pytest.param(
@@ -729,6 +828,24 @@ REPLACE_ITEM = [
         [op("replace_item", (), 0, "it's")],
         crlf("- 'it''s'\n- b\n"),
         id="CRLF, a quoted item keeps its quote (sequence root of a fragment)",
+    ),
+]
+
+
+REPLACE_ITEM += [
+    pytest.param(
+        NO_EOL.split("jobs:\n  build:\n    steps:\n")[1]
+        .replace("      - run", "- run")
+        .replace("          echo", "    echo"),
+        [op("replace_item", (), 0, {"run": "echo bye"})],
+        "- run: echo bye",
+        id="no final newline",
+    ),
+    pytest.param(
+        "# steps\n- a  # first\n# between\n- b\n",
+        [op("replace_item", (), 0, "z")],
+        "# steps\n- z  # first\n# between\n- b\n",
+        id="comments around the item stay",
     ),
 ]
 
@@ -823,31 +940,136 @@ REPLACE_IN_SCALAR = [
 ]
 
 
+REPLACE_IN_SCALAR += [
+    pytest.param(
+        NO_EOL,
+        [op("replace_in_scalar", ("jobs", "build", "steps", 0, "run"), "hi", "bye")],
+        NO_EOL.replace("echo hi", "echo bye"),
+        id="no final newline, final block scalar",
+    ),
+    pytest.param(
+        COMMENTED,
+        [op("replace_in_scalar", ("jobs", "build", "steps", 0, "run"), "a", "b")],
+        COMMENTED.replace("- run: a", "- run: b"),
+        id="comments around stay",
+    ),
+    pytest.param(
+        FOUR,
+        [op("replace_in_scalar", ("jobs", "build", "steps", 1, "run"), "test", "check")],
+        FOUR.replace("make test", "make check"),
+        id="4-space",
+    ),
+]
+
+
 @pytest.mark.parametrize(("before", "ops", "after"), REPLACE_IN_SCALAR)
 def test_replace_in_scalar(before: str, ops: list, after: str) -> None:
     assert edited(before, *ops) == after
 
 
 EDIT_ERRORS = [
-    pytest.param("a: {k: 1}\n", [op("insert_entry", ("a",), "j", 2)], "ci.yml:1: cannot insert into the flow mapping at a", id="insert into a flow mapping"),
-    pytest.param("a: {k: 1}\n", [op("delete_entry", ("a", "k"))], "ci.yml:1: cannot delete a.k from a flow mapping", id="delete from a flow mapping"),
-    pytest.param("a: 1\n", [op("set_value", ("a",), 2), op("set_value", ("a",), 3)], "ci.yml:1: the edit of a conflicts with the earlier edit of a (line 1)", id="the same value twice"),
-    pytest.param("a:\n  b: 1\n", [op("delete_entry", ("a",)), op("set_value", ("a", "b"), 3)], "ci.yml:2: the edit of a.b conflicts with the earlier edit of a (line 1)", id="an edit inside a deleted entry"),
-    pytest.param("a: 1\n", [op("set_value", ("x", "y"), 3)], "ci.yml:1: no x in the document", id="missing parent"),
-    pytest.param("a: 1\n", [op("delete_entry", ("b",))], "ci.yml:1: no b in the document", id="delete a missing key"),
-    pytest.param("a: 1\nb: 2\n", [op("insert_entry", (), "a", 3)], "ci.yml:1: <root> already has the key 'a'", id="insert an existing key"),
-    pytest.param("a: 1\nb: 2\n", [op("rename_key", ("a",), "b")], "ci.yml:1: <root> already has the key 'b'", id="rename onto a sibling"),
-    pytest.param("a: &x\n  k: 1\nb: *x\n", [op("set_value", ("b", "k"), 2)], "ci.yml:3: b is the alias *x; editing it would change the anchor", id="edit through an alias"),
-    pytest.param("a: &x\n  k: 1\nb: *x\n", [op("delete_entry", ("a",))], "ci.yml:3: the alias *x uses an anchor that the edit of a would remove", id="delete an anchor still used"),
-    pytest.param("a: 1\n", [op("append_item", ("a",), 2)], "ci.yml:1: a is not a sequence", id="append to a scalar"),
-    pytest.param("a: [1]\n", [op("insert_entry", ("a",), "k", 2)], "ci.yml:1: a is not a mapping", id="insert into a sequence"),
-    pytest.param("a:\n  - 1\n", [op("insert_item", ("a",), 5, 2)], "ci.yml:1: no index 5 in a", id="index out of range"),
-    pytest.param("a: 1\n", [op("set_value", ("a",), Raw("x\ny"))], "Raw text must be a single line: 'x\\ny'", id="multi-line Raw"),
-    pytest.param("a: 1\n", [op("replace_in_scalar", ("a",), "1", "2")], "ci.yml:1: a is not a string", id="replace_in_scalar on a number"),
-    pytest.param("a: 'x'\n", [op("replace_in_scalar", ("a",), "x", "l1\nl2")], "ci.yml:1: cannot write a line break in the single-quoted a", id="line break into a single-quoted scalar"),
-    pytest.param("a: 1\n", [op("delete_entry", ("a",))], "deleting every entry of the document root", id="emptying the root"),
-    pytest.param("a:\n  - 1\n", [op("set_value", ("a",), "x"), op("append_item", ("a",), 2)], "ci.yml:1: the edit of a conflicts with the earlier edit of a (line 1)", id="appending to a replaced sequence"),
-    pytest.param("a:\n  b: [1]\n", [op("append_item", ("a", "b"), 2), op("delete_entry", ("a",))], "ci.yml:1: the edit of a conflicts with the earlier edit of a.b (line 2)", id="deleting what an earlier edit changed"),
+    pytest.param(
+        "a: {k: 1}\n",
+        [op("insert_entry", ("a",), "j", 2)],
+        "ci.yml:1: cannot insert into the flow mapping at a",
+        id="insert into a flow mapping",
+    ),
+    pytest.param(
+        "a: {k: 1}\n",
+        [op("delete_entry", ("a", "k"))],
+        "ci.yml:1: cannot delete a.k from a flow mapping",
+        id="delete from a flow mapping",
+    ),
+    pytest.param(
+        "a: 1\n",
+        [op("set_value", ("a",), 2), op("set_value", ("a",), 3)],
+        "ci.yml:1: the edit of a conflicts with the earlier edit of a (line 1)",
+        id="the same value twice",
+    ),
+    pytest.param(
+        "a:\n  b: 1\n",
+        [op("delete_entry", ("a",)), op("set_value", ("a", "b"), 3)],
+        "ci.yml:2: the edit of a.b conflicts with the earlier edit of a (line 1)",
+        id="an edit inside a deleted entry",
+    ),
+    pytest.param(
+        "a: 1\n", [op("set_value", ("x", "y"), 3)], "ci.yml:1: no x in the document", id="missing parent"
+    ),
+    pytest.param(
+        "a: 1\n", [op("delete_entry", ("b",))], "ci.yml:1: no b in the document", id="delete a missing key"
+    ),
+    pytest.param(
+        "a: 1\nb: 2\n",
+        [op("insert_entry", (), "a", 3)],
+        "ci.yml:1: <root> already has the key 'a'",
+        id="insert an existing key",
+    ),
+    pytest.param(
+        "a: 1\nb: 2\n",
+        [op("rename_key", ("a",), "b")],
+        "ci.yml:1: <root> already has the key 'b'",
+        id="rename onto a sibling",
+    ),
+    pytest.param(
+        "a: &x\n  k: 1\nb: *x\n",
+        [op("set_value", ("b", "k"), 2)],
+        "ci.yml:3: b is the alias *x; editing it would change the anchor",
+        id="edit through an alias",
+    ),
+    pytest.param(
+        "a: &x\n  k: 1\nb: *x\n",
+        [op("delete_entry", ("a",))],
+        "ci.yml:3: the alias *x uses an anchor that the edit of a would remove",
+        id="delete an anchor still used",
+    ),
+    pytest.param(
+        "a: 1\n", [op("append_item", ("a",), 2)], "ci.yml:1: a is not a sequence", id="append to a scalar"
+    ),
+    pytest.param(
+        "a: [1]\n",
+        [op("insert_entry", ("a",), "k", 2)],
+        "ci.yml:1: a is not a mapping",
+        id="insert into a sequence",
+    ),
+    pytest.param(
+        "a:\n  - 1\n", [op("insert_item", ("a",), 5, 2)], "ci.yml:1: no index 5 in a", id="index out of range"
+    ),
+    pytest.param(
+        "a: 1\n",
+        [op("set_value", ("a",), Raw("x\ny"))],
+        "Raw text must be a single line: 'x\\ny'",
+        id="multi-line Raw",
+    ),
+    pytest.param(
+        "a: 1\n",
+        [op("replace_in_scalar", ("a",), "1", "2")],
+        "ci.yml:1: a is not a string",
+        id="replace_in_scalar on a number",
+    ),
+    pytest.param(
+        "a: 'x'\n",
+        [op("replace_in_scalar", ("a",), "x", "l1\nl2")],
+        "ci.yml:1: cannot write a line break in the single-quoted a",
+        id="line break into a single-quoted scalar",
+    ),
+    pytest.param(
+        "a: 1\n",
+        [op("delete_entry", ("a",))],
+        "deleting every entry of the document root",
+        id="emptying the root",
+    ),
+    pytest.param(
+        "a:\n  - 1\n",
+        [op("set_value", ("a",), "x"), op("append_item", ("a",), 2)],
+        "ci.yml:1: the edit of a conflicts with the earlier edit of a (line 1)",
+        id="appending to a replaced sequence",
+    ),
+    pytest.param(
+        "a:\n  b: [1]\n",
+        [op("append_item", ("a", "b"), 2), op("delete_entry", ("a",))],
+        "ci.yml:1: the edit of a conflicts with the earlier edit of a.b (line 2)",
+        id="deleting what an earlier edit changed",
+    ),
 ]
 
 
@@ -873,20 +1095,62 @@ def test_extract_refuses_an_alias_to_an_outside_anchor() -> None:
 
 
 BAD_INPUT = [
-    pytest.param("on:\n  push: [main\njobs: {}\n", "w.yml:3:5: invalid YAML: expected ',' or ']', but got ':'", id="invalid YAML: unclosed flow sequence"),
-    pytest.param("name: a: b\n", "w.yml:1:8: invalid YAML: mapping values are not allowed here", id="invalid YAML: a colon in a plain value"),
-    pytest.param("name: a\non: push\nname: b\n", "w.yml:3:1: duplicate key 'name' (first defined at line 1)", id="duplicate key at the root"),
-    pytest.param("jobs:\n  a:\n    x: 1\n    x: 2\n", "w.yml:4:5: duplicate key 'x' (first defined at line 3)", id="duplicate nested key"),
-    pytest.param("- a\n- b\n", "w.yml:1:1: the document root must be a mapping, found a sequence", id="sequence root"),
-    pytest.param("just text\n", "w.yml:1:1: the document root must be a mapping, found a scalar", id="scalar root"),
-    pytest.param("jobs:\n\tbuild: x\n", "w.yml:2:1: tab character used for indentation", id="tab indentation"),
-    pytest.param("jobs:\n  build:\n  \trun: x\n", "w.yml:3:3: tab character used for indentation", id="tab after spaces"),
-    pytest.param("a: 1\n---\nb: 2\n", "w.yml:2:1: multiple YAML documents in one file (a second one starts here)", id="two documents"),
-    pytest.param("---\na: 1\n---\nb: 2\n", "w.yml:3:1: multiple YAML documents in one file (a second one starts here)", id="two documents, leading ---"),
+    pytest.param(
+        "on:\n  push: [main\njobs: {}\n",
+        "w.yml:3:5: invalid YAML: expected ',' or ']', but got ':'",
+        id="invalid YAML: unclosed flow sequence",
+    ),
+    pytest.param(
+        "name: a: b\n",
+        "w.yml:1:8: invalid YAML: mapping values are not allowed here",
+        id="invalid YAML: a colon in a plain value",
+    ),
+    pytest.param(
+        "name: a\non: push\nname: b\n",
+        "w.yml:3:1: duplicate key 'name' (first defined at line 1)",
+        id="duplicate key at the root",
+    ),
+    pytest.param(
+        "jobs:\n  a:\n    x: 1\n    x: 2\n",
+        "w.yml:4:5: duplicate key 'x' (first defined at line 3)",
+        id="duplicate nested key",
+    ),
+    pytest.param(
+        "- a\n- b\n", "w.yml:1:1: the document root must be a mapping, found a sequence", id="sequence root"
+    ),
+    pytest.param(
+        "just text\n", "w.yml:1:1: the document root must be a mapping, found a scalar", id="scalar root"
+    ),
+    pytest.param(
+        "jobs:\n\tbuild: x\n", "w.yml:2:1: tab character used for indentation", id="tab indentation"
+    ),
+    pytest.param(
+        "jobs:\n  build:\n  \trun: x\n",
+        "w.yml:3:3: tab character used for indentation",
+        id="tab after spaces",
+    ),
+    pytest.param(
+        "a: 1\n---\nb: 2\n",
+        "w.yml:2:1: multiple YAML documents in one file (a second one starts here)",
+        id="two documents",
+    ),
+    pytest.param(
+        "---\na: 1\n---\nb: 2\n",
+        "w.yml:3:1: multiple YAML documents in one file (a second one starts here)",
+        id="two documents, leading ---",
+    ),
     pytest.param("", "w.yml:1:1: empty document (no YAML content)", id="empty file"),
     pytest.param("# only\n# comments\n", "w.yml:1:1: empty document (no YAML content)", id="comments only"),
-    pytest.param("a: \x07\n", "w.yml:1:4: invalid YAML: special characters are not allowed (U+0007)", id="control character"),
-    pytest.param("\ufeffa: 1\na: 2\n", "w.yml:2:1: duplicate key 'a' (first defined at line 1)", id="BOM does not shift columns"),
+    pytest.param(
+        "a: \x07\n",
+        "w.yml:1:4: invalid YAML: special characters are not allowed (U+0007)",
+        id="control character",
+    ),
+    pytest.param(
+        "\ufeffa: 1\na: 2\n",
+        "w.yml:2:1: duplicate key 'a' (first defined at line 1)",
+        id="BOM does not shift columns",
+    ),
 ]
 
 
@@ -901,8 +1165,14 @@ def test_bad_input_is_an_input_error_at_its_place(text: str, message: str) -> No
     ("data", "message"),
     [
         pytest.param(b"a: \xff\n", "w.yml:1:4: not UTF-8: invalid byte 0xff", id="invalid byte"),
-        pytest.param(b"a: 1\nb: caf\xe9\n", "w.yml:2:7: not UTF-8: invalid byte 0xe9", id="latin-1 text on line 2"),
-        pytest.param("a: é\nb: \xff".encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff"), "w.yml:2:4: not UTF-8: invalid byte 0xff", id="column counts characters"),
+        pytest.param(
+            b"a: 1\nb: caf\xe9\n", "w.yml:2:7: not UTF-8: invalid byte 0xe9", id="latin-1 text on line 2"
+        ),
+        pytest.param(
+            "a: é\nb: \xff".encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff"),
+            "w.yml:2:4: not UTF-8: invalid byte 0xff",
+            id="column counts characters",
+        ),
     ],
 )
 def test_undecodable_bytes(data: bytes, message: str) -> None:
@@ -917,11 +1187,25 @@ def test_fragments_allow_a_sequence_root_and_no_content() -> None:
 
 
 STYLES = [
-    pytest.param(TWO, Style(indent=2, seq_indent=0, newline="\n", quote="'", flow_space=True), id="2-space, non-indented, [ main ]"),
-    pytest.param(FOUR, Style(indent=4, seq_indent=4, newline="\n", quote="'", flow_space=False), id="4-space indented"),
-    pytest.param(crlf('a:\n  b: "x"\n  c: [d]\n'), Style(indent=2, seq_indent=2, newline="\r\n", quote='"', flow_space=False), id="CRLF, double quotes"),
+    pytest.param(
+        TWO,
+        Style(indent=2, seq_indent=0, newline="\n", quote="'", flow_space=True),
+        id="2-space, non-indented, [ main ]",
+    ),
+    pytest.param(
+        FOUR, Style(indent=4, seq_indent=4, newline="\n", quote="'", flow_space=False), id="4-space indented"
+    ),
+    pytest.param(
+        crlf('a:\n  b: "x"\n  c: [d]\n'),
+        Style(indent=2, seq_indent=2, newline="\r\n", quote='"', flow_space=False),
+        id="CRLF, double quotes",
+    ),
     pytest.param("a: 1\r\nb: 2\nc: 3\n", Style(newline="\n"), id="mixed endings: the majority"),
-    pytest.param("a:\n   b:\n      c: 1\n   d:\n    - x\n", Style(indent=3, seq_indent=1), id="odd widths: the most common"),
+    pytest.param(
+        "a:\n   b:\n      c: 1\n   d:\n    - x\n",
+        Style(indent=3, seq_indent=1),
+        id="odd widths: the most common",
+    ),
 ]
 
 
@@ -960,7 +1244,10 @@ def test_location_follows_an_alias_to_its_anchor() -> None:
 
 
 def test_empty_value_location_is_after_the_colon() -> None:
-    assert YamlDocument.parse("on:\n  workflow_dispatch:\n").value_location(("on", "workflow_dispatch")) == (2, 21)
+    assert YamlDocument.parse("on:\n  workflow_dispatch:\n").value_location(("on", "workflow_dispatch")) == (
+        2,
+        21,
+    )
 
 
 def test_plain_data_and_tags() -> None:
@@ -1111,7 +1398,9 @@ def test_move_a_job_between_styles() -> None:
 
 
 def test_moving_into_a_crlf_file_and_to_a_narrower_indent() -> None:
-    source = "jobs:\n    a:\n        steps:\n            - run: |\n                  x\n                    y\n"
+    source = (
+        "jobs:\n    a:\n        steps:\n            - run: |\n                  x\n                    y\n"
+    )
     target = crlf("jobs:\n  b:\n    steps:\n    - run: z\n")
     fragment = YamlDocument.parse(source).extract(("jobs", "a"))
     doc = YamlDocument.parse(target, "t.yml")
@@ -1133,12 +1422,29 @@ def test_steps_move_into_a_sequence() -> None:
 
 
 EXTRACTS = [
-    pytest.param(POST, ("jobs", "detect-changes"), "detect-changes:\n  runs-on: ubuntu-latest\n", id="an entry"),
+    pytest.param(
+        POST, ("jobs", "detect-changes"), "detect-changes:\n  runs-on: ubuntu-latest\n", id="an entry"
+    ),
     pytest.param(DASH, ("steps", 1), "- name: Build\n  run: make\n", id="an item"),
     pytest.param(DASH, ("steps", 1, "name"), "name: Build\n", id="a first key on a dash line"),
-    pytest.param(COMMENTED, ("jobs", "build", "steps"), "# about steps\nsteps:  # inline\n  # first step\n  - run: a\n  # trailing nested\n", id="with its leading and trailing comments"),
-    pytest.param(crlf(FOUR), ("jobs", "lint"), crlf("lint:\n    runs-on: ubuntu-latest\n"), id="CRLF kept in the fragment"),
-    pytest.param(NO_EOL, ("jobs", "build"), "build:\n  steps:\n    - run: |\n        echo hi", id="without a final newline"),
+    pytest.param(
+        COMMENTED,
+        ("jobs", "build", "steps"),
+        "# about steps\nsteps:  # inline\n  # first step\n  - run: a\n  # trailing nested\n",
+        id="with its leading and trailing comments",
+    ),
+    pytest.param(
+        crlf(FOUR),
+        ("jobs", "lint"),
+        crlf("lint:\n    runs-on: ubuntu-latest\n"),
+        id="CRLF kept in the fragment",
+    ),
+    pytest.param(
+        NO_EOL,
+        ("jobs", "build"),
+        "build:\n  steps:\n    - run: |\n        echo hi",
+        id="without a final newline",
+    ),
 ]
 
 
@@ -1199,7 +1505,10 @@ def test_fragment_ending_without_newline_keeps_its_block_scalar_value() -> None:
     source = YamlDocument.parse("jobs:\n  a:\n    run: |\n      echo a\n      echo b")
     target = YamlDocument.parse("jobs:\n  b:\n    run: x\n  c:\n    run: y\n")
     target.insert_fragment(("jobs",), source.extract(("jobs", "a")), after="b")
-    assert target.render() == "jobs:\n  b:\n    run: x\n  a:\n    run: |-\n      echo a\n      echo b\n  c:\n    run: y\n"
+    assert (
+        target.render()
+        == "jobs:\n  b:\n    run: x\n  a:\n    run: |-\n      echo a\n      echo b\n  c:\n    run: y\n"
+    )
 
 
 def test_moved_plain_scalar_starting_on_the_next_line_moves_as_a_unit() -> None:

@@ -45,7 +45,9 @@ def test_every_valid_file_round_trips_byte_for_byte(corpus_rows: list[dict[str, 
         except InputError as exc:
             refused[name] = str(exc)
             if name in COMMENTS_ONLY:
-                identical += YamlDocument.from_bytes(data, name, fragment=True).render().encode("utf-8") == data
+                identical += (
+                    YamlDocument.from_bytes(data, name, fragment=True).render().encode("utf-8") == data
+                )
             continue
         if out.encode("utf-8") == data:
             identical += 1
@@ -79,9 +81,26 @@ VALID = [
     for row in corpus_manifest()
     if row["valid_yaml"] == "yes" and row["file"] not in REFUSED and row["file"] not in COMMENTS_ONLY
 ]
-VALUES = st.sampled_from(
-    ["x", "hello world", "a: b", "1.0", "yes", "multi\nline\n", "no final\nnewline", "#x", "it's", "", "${{ x }}"]
-) | st.integers(-5, 5) | st.booleans() | st.none()
+VALUES = (
+    st.sampled_from(
+        [
+            "x",
+            "hello world",
+            "a: b",
+            "1.0",
+            "yes",
+            "multi\nline\n",
+            "no final\nnewline",
+            "#x",
+            "it's",
+            "",
+            "${{ x }}",
+        ]
+    )
+    | st.integers(-5, 5)
+    | st.booleans()
+    | st.none()
+)
 OPS = ["set", "insert", "delete", "rename", "append"]
 
 
@@ -137,7 +156,9 @@ def candidates(doc: YamlDocument, op: str) -> list:
     if op == "insert":
         return [e for e in entries if isinstance(e.node, MappingNode) and not e.node.flow_style]
     if op in ("delete", "rename"):
-        return [e for e in entries if e.kind == "map" and not e.flow and e.key != "<<" and isinstance(e.key, str)]
+        return [
+            e for e in entries if e.kind == "map" and not e.flow and e.key != "<<" and isinstance(e.key, str)
+        ]
     return [e for e in entries if isinstance(e.node, SequenceNode)]
 
 
@@ -169,14 +190,20 @@ def edited_range(doc: YamlDocument, op: str, e: Any, after: Any) -> tuple[int, i
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(name=st.sampled_from(VALID or ["-"]), op=st.sampled_from(OPS), value=VALUES, data=st.data())
-def test_random_edit_touches_only_its_lines_and_reads_back(name: str, op: str, value: Any, data: st.DataObject) -> None:
+def test_random_edit_touches_only_its_lines_and_reads_back(
+    name: str, op: str, value: Any, data: st.DataObject
+) -> None:
     doc = YamlDocument.from_bytes(corpus_bytes(name), name)
     targets = candidates(doc, op)
     if not targets:
         return
     path = data.draw(st.sampled_from([t.path for t in targets]), label="path")
     e = doc._index.entries[path]
-    after = data.draw(st.sampled_from([None, *[k.key for k in e.kids or []]]), label="after") if op == "insert" else None
+    after = (
+        data.draw(st.sampled_from([None, *[k.key for k in e.kids or []]]), label="after")
+        if op == "insert"
+        else None
+    )
     try:
         if op == "set":
             doc.set_value(e.path, value)
