@@ -32,6 +32,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import TaggedScalar
 from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.docinfo import DocInfo, version
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
@@ -217,6 +218,7 @@ def _walk_nodes(root: Node) -> Iterator[Node]:
 
 def _load(text: str, path: str | None) -> tuple[Node | None, Any]:
     yaml = YAML()
+    yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))  # as YAML.load does (%YAML)
     try:
         constructor, _parser = yaml.get_constructor_parser(text)
         root = constructor.composer.get_single_node()
@@ -229,6 +231,8 @@ def _load(text: str, path: str | None) -> tuple[Node | None, Any]:
         raise InputError(f"invalid YAML: {exc}", path, 1, 1) from None
     if root is None:
         return None, None
+    if "*" in text:
+        _check_not_recursive(text, path, root)
     merges = _merge_entries(root) if "<<" in text else {}
     try:
         data = constructor.construct_document(root)
@@ -239,6 +243,29 @@ def _load(text: str, path: str | None) -> tuple[Node | None, Any]:
     for node, value in merges.values():
         node.value = value  # the constructor removed the `<<` entries from the node tree; positions need them
     return root, data
+
+
+def _check_not_recursive(text: str, path: str | None, root: Node) -> None:
+    """An alias inside its own anchor (`&r {a: *r}`) makes infinite data: bad input for a workflow."""
+    active: set[int] = set()
+    done: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            active.discard(id(node))
+            done.add(id(node))
+            continue
+        if id(node) in active:
+            raise _input_error(
+                text, path, node.start_mark.index, "recursive alias: an anchor is used inside itself"
+            )
+        if id(node) in done or isinstance(node, ScalarNode):
+            continue
+        active.add(id(node))
+        stack.append((node, True))
+        children = [n for pair in node.value for n in pair] if isinstance(node, MappingNode) else node.value
+        stack.extend((child, False) for child in children)
 
 
 def _merge_entries(root: Node) -> dict[int, tuple[MappingNode, list]]:
@@ -337,6 +364,7 @@ class _Entry:
         "kind",
         "line",
         "node",
+        "odd_key",
         "path",
         "span",
         "start",
@@ -347,6 +375,7 @@ class _Entry:
     def __init__(self, path: YamlPath, kind: str, key: str | int | None, flow: bool = False):
         self.path, self.kind, self.key, self.flow = path, kind, key, flow
         self.alias = False
+        self.odd_key = False
         self.colon: int | None = None
         self.key_node: Node | None = None
         self.key_end = 0
@@ -443,9 +472,14 @@ class _Index:
 
     def _map_kids(self, parent: _Entry) -> list[_Entry]:
         text, kids, flow = self.text, [], bool(parent.node.flow_style)
+        prev = _skip_props(text, parent.node.start_mark.index) + (1 if flow else 0)
         for key, value in parent.node.value:
             e = _Entry((*parent.path, key.value), "map", key.value, flow)
             e.key_node, e.start, e.key_end = key, key.start_mark.index, key.end_mark.index
+            if id(key) in self.defined or not isinstance(key, ScalarNode):  # `*k : v` or a complex key
+                e.start = _skip_space(text, prev)
+                e.key_end = _token_end(text, e.start)
+                e.odd_key = True
             self.defined.setdefault(id(key), e.path)
             c = e.key_end
             while text[c : c + 1] in (" ", "\t"):
@@ -453,8 +487,11 @@ class _Index:
             e.colon = c if text[c : c + 1] == ":" else None
             self._place(e)
             self._value(e, value, c + 1 if e.colon is not None else e.key_end)
+            if text[text.rfind("\n", 0, e.start) + 1 : e.start].rstrip().endswith("?"):
+                e.odd_key = True  # an explicit key (`? key`)
             kids.append(e)
             self._visit(e)
+            prev = max(e.vend, e.key_end)
         return kids
 
     def _seq_kids(self, parent: _Entry) -> list[_Entry]:
@@ -804,9 +841,7 @@ class _Writer:
         elif isinstance(value, list) and value and not isinstance(value, FlowList):
             lines = [line for v in value for line in self.item(v, pad)]
         else:
-            head, rest = self.value("null" if value is None else value, dash_col, pad, pad)
-            if value is None:
-                head = " null"
+            head, rest = (" null", []) if value is None else self.value(value, dash_col, pad, pad)
             return [" " * dash_col + "-" + " " * (offset - 1) + head.lstrip(" "), *rest]
         lines[0] = _dashed(lines[0], dash_col)
         return lines
@@ -1260,12 +1295,13 @@ class _ValueOps(_Placement):
     def _put_scalar(self, e: _Entry, head: str, extra: list[str]) -> None:
         table = self._index.lines
         if e.block:
-            pre = self._pre(e)
-            key_line_end = table.end(e.line)
-            rest = self.text[pre:key_line_end]
+            start, end = self._after_indicator(e), e.vend
+            props_here = table.line_of(e.vstart) == e.line
+            core, prefix = self._anchor_prefix(e) if props_here else (start, "")
+            rest = self.text[max(core, start) : table.end(e.line)]
             tail = rest if rest.strip().startswith("#") else ""
-            start, end = pre, e.vend
-            text = (" " + head if head else "") + tail
+            body = (prefix + head).strip(" ")
+            text = (" " + body if body else "") + tail
         elif e.empty:
             start = end = e.vstart
             text = " " + head if head else ""
@@ -1837,6 +1873,10 @@ class _Edits(_ScalarEdits):
             raise YamlEditError(
                 f"{self._where(e.start)}: cannot delete {_fmt_path(path)} from a flow mapping"
             )
+        if e.odd_key:
+            raise YamlEditError(
+                f"{self._where(e.start)}: cannot delete {_fmt_path(path)}: explicit, alias or complex key"
+            )
         with self._claim("gone", path):
             self._queue_delete(e)
         if e.key_node.tag == "tag:yaml.org,2002:merge":
@@ -1853,8 +1893,8 @@ class _Edits(_ScalarEdits):
             raise YamlEditError(f"{self._where(e.start)}: {_fmt_path(path)} is not a mapping entry")
         if new_key == e.key:
             return
-        if e.key_node.tag == "tag:yaml.org,2002:merge":
-            raise YamlEditError(f"{self._where(e.start)}: cannot rename the merge key {_fmt_path(path)}")
+        if e.key_node.tag == "tag:yaml.org,2002:merge" or e.odd_key:
+            raise YamlEditError(f"{self._where(e.start)}: cannot rename the key of {_fmt_path(path)}")
         self._check_new_key(path[:-1], new_key)
         quote = e.key_node.style if e.key_node.style in ("'", '"') else None
         text = _key_text(new_key, self.style, quote)
@@ -2225,12 +2265,24 @@ class YamlDocument(_Edits):
                 continue
             if i == len(path):
                 return entry
-            if entry.alias:
-                target = self._index.defined.get(id(entry.node))
-                if target is not None:
+            for target in self._alias_targets(entry):
+                try:
                     return self._lookup(target + tuple(path[i:]))
+                except YamlEditError:
+                    continue
             raise self._missing(path, entry)
         raise self._missing(path, entries[()])
+
+    def _alias_targets(self, entry: _Entry) -> list[YamlPath]:
+        """Where the paths below `entry` may be written instead: its anchor, or the mappings it merges (<<)."""
+        defined, entries = self._index.defined, self._index.entries
+        if entry.alias:
+            return [defined[id(entry.node)]] if id(entry.node) in defined else []
+        merge = entries.get((*entry.path, "<<"))
+        if merge is None:
+            return []
+        sources = [merge] if merge.alias else [k for k in merge.kids or [] if k.alias]
+        return [defined[id(k.node)] for k in sources if id(k.node) in defined]
 
     def _container(self, path: YamlPath) -> _Entry:
         """The entry whose value receives new children: written here, not an alias."""

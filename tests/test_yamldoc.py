@@ -1151,6 +1151,11 @@ BAD_INPUT = [
         "w.yml:2:1: duplicate key 'a' (first defined at line 1)",
         id="BOM does not shift columns",
     ),
+    pytest.param(
+        "&r\na: 1\nb: *r\n",
+        "w.yml:1:1: recursive alias: an anchor is used inside itself",
+        id="recursive alias",
+    ),
 ]
 
 
@@ -1179,6 +1184,15 @@ def test_undecodable_bytes(data: bytes, message: str) -> None:
     with pytest.raises(InputError) as info:
         YamlDocument.from_bytes(data, "w.yml")
     assert str(info.value) == message
+
+
+def test_exotic_but_valid_shapes_parse_and_refuse_unsafe_edits() -> None:
+    doc = YamlDocument.parse("%YAML 1.2\n---\n? a\n: 1\nb: !!map\n  k: 1\n", "w.yml")
+    assert doc.render() == "%YAML 1.2\n---\n? a\n: 1\nb: !!map\n  k: 1\n"
+    with pytest.raises(YamlEditError, match=r"^w.yml:3: cannot delete a: explicit, alias or complex key$"):
+        doc.delete_entry(("a",))
+    doc.set_value(("b",), "plain")  # the tag of the replaced mapping goes with it
+    assert doc.render() == "%YAML 1.2\n---\n? a\n: 1\nb: plain\n"
 
 
 def test_fragments_allow_a_sequence_root_and_no_content() -> None:
@@ -1241,6 +1255,15 @@ def test_location_follows_an_alias_to_its_anchor() -> None:
     doc = YamlDocument.parse("a: &x\n  k: 1\nb: *x\n")
     assert doc.location(("b", "k")) == (2, 3)
     assert doc.value_location(("b",)) == (3, 4)
+
+
+def test_location_of_a_merged_key_is_where_it_is_written() -> None:
+    doc = YamlDocument.parse("d: &d\n  a: 1\ne: &e\n  c: 3\nj:\n  <<: [*d, *e]\n  b: 2\n")
+    assert doc.location(("j", "a")) == (2, 3)
+    assert doc.location(("j", "c")) == (4, 3)
+    assert doc.location(("j", "b")) == (7, 3)
+    with pytest.raises(YamlEditError, match=r"no j\.z in the document"):
+        doc.location(("j", "z"))
 
 
 def test_empty_value_location_is_after_the_colon() -> None:
