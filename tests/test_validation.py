@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from codemod.yamldoc import YamlDocument
 from fixture_repos import apply_changes, cases, tree
 
 from codemod.checks import lint, new_findings
@@ -11,6 +10,7 @@ from codemod.engine import migrate_checkout
 from codemod.migration import truthtable
 from codemod.migration.cleanup import pushes_beyond
 from codemod.migration.context import Workflow
+from codemod.yamldoc import YamlDocument
 
 MIGRATED = [pytest.param(c, id=c.name) for c in cases() if c.outcome == "migrated"]
 
