@@ -37,7 +37,7 @@ def pairs():
     out = []
     for (repo, commit), rows in sorted(snapshots.items()):
         docs = {r["path"]: (r, _load(r)) for r in rows}
-        for path, (row, data) in docs.items():
+        for path, (_row, data) in docs.items():
             on = data.get("on") if isinstance(data, dict) else None
             run = on.get("workflow_run") if isinstance(on, dict) else None
             upstreams = run.get("workflows") if isinstance(run, dict) else None
