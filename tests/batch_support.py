@@ -53,8 +53,8 @@ class Policy:
         return GitHubForge(api_url, token, policy, throttle=self.throttle)
 
 
-@pytest.fixture
-def org(tmp_path, monkeypatch):
+@pytest.fixture(name="org")
+def org_fixture(tmp_path, monkeypatch):
     """A local GitHub with no repository yet; the working directory is a fresh folder (journals land there)."""
     loopback_only(monkeypatch)
     for name in ("GITHUB_TOKEN", "GITHUB_API_URL", "GH_HOST", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"):
@@ -93,5 +93,5 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     return path
 
 
-__all__ = ["BRANCH", "EXPECTED", "KINDS", "api_requests", "case_files", "cli", "org", "populate", "pulls_by_repo",
-           "write_lines"]
+__all__ = ["BRANCH", "EXPECTED", "KINDS", "api_requests", "case_files", "cli", "org_fixture", "populate",
+           "pulls_by_repo", "write_lines"]

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from batch_support import api_requests, org, populate  # noqa: F401 - org is a fixture
+from batch_support import api_requests, org_fixture, populate  # noqa: F401 - the org fixture
 
 from codemod.github import GitHubForge, RepoListing, RetryPolicy
 from codemod.selection import (
@@ -153,7 +153,7 @@ def test_select_keeps_the_first_spelling_once_and_applies_globs_and_shards(tmp_p
     assert Target("a/b") == Target("a/b")
 
 
-def test_an_organisation_is_listed_100_a_page_with_topics_archived_and_forks(org):  # noqa: F811
+def test_an_organisation_is_listed_100_a_page_with_topics_archived_and_forks(org):
     populate(org, {f"acme/r{i:03}": "no-ci" for i in range(120)})
     org.repo("acme/r005").archived = True
     org.repo("acme/r006").fork = True

@@ -59,6 +59,8 @@ def execute(args: argparse.Namespace) -> int:
         return 2
     run_cmd._setup_logging(args.verbose, token)
     forge = run_cmd.make_forge(api_url, token, wait_rate_limit=common.wait_rate_limit(args))
+    ui = BatchUI(None, "auditing")
+    forge.pacer = Pacer(0.0, on_pause=ui.paused)
     try:
         targets = common.targets(args, forge, read_dirs(config.for_repo(None)))
     except SelectionError as exc:
@@ -67,8 +69,7 @@ def execute(args: argparse.Namespace) -> int:
     except ForgeError as exc:
         print(f"consolidate-ci: {exc}", file=sys.stderr)
         return 1
-    ui = BatchUI(len(targets), "auditing")
-    forge.pacer = Pacer(0.0, on_pause=ui.paused)
+    ui.set_total(len(targets))
     options = BatchOptions(concurrency=args.concurrency, include_archived=args.include_archived)
     with ui:
         result = audit_batch(targets, config, forge, options, events=ui, engine=engine)

@@ -34,7 +34,7 @@ _STYLE = {"migrated": "green", "already-migrated": "cyan", "not-applicable": "di
 class BatchUI(Events):
     """The progress bar (on stderr, only on a terminal) and the per-repository lines (`printer`)."""
 
-    def __init__(self, total: int, title: str, printer: Printer | None = None, console: Console | None = None):
+    def __init__(self, total: int | None, title: str, printer: Printer | None = None, console: Console | None = None):
         self.console = console or Console(stderr=True)
         self.printer = printer
         self.counts: Counter[str] = Counter()
@@ -52,6 +52,9 @@ class BatchUI(Events):
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
+
+    def set_total(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
 
     def started(self, repo: str) -> None:
         with self._lock:

@@ -112,6 +112,9 @@ def execute(args: argparse.Namespace) -> int:
         return 2
     _setup_logging(args.verbose, token)
     forge = make_forge(api_url, token, wait_rate_limit=common.wait_rate_limit(args))
+    ui = BatchUI(None, "dry run" if args.dry_run else "migrating",
+                 printer=lambda entry, run: print_entry(entry, run, dry_run=args.dry_run))
+    forge.pacer = Pacer(common.option(args, "write_interval", 1.0) if forge.throttle else 0.0, on_pause=ui.paused)
     try:
         dirs = () if common.option(args, "no_triage", False) else read_dirs(config.for_repo(None))
         targets = common.targets(args, forge, dirs)
@@ -126,8 +129,9 @@ def execute(args: argparse.Namespace) -> int:
     except JournalError as exc:
         print(f"consolidate-ci: {exc}", file=sys.stderr)
         return 2
+    ui.set_total(len(targets))
     try:
-        result = _run(args, targets, config, forge, engine, token, journal)
+        result = _run(args, targets, config, forge, engine, token, journal, ui)
     finally:
         if journal is not None:
             journal.close()
@@ -144,14 +148,10 @@ def _open_journal(args: argparse.Namespace) -> Journal | None:
 
 
 def _run(args: argparse.Namespace, targets: list[Target], config: Any, forge: GitHubForge, engine: Engine,
-         token: str, journal: Journal | None) -> BatchResult:
-    dry_run = bool(args.dry_run)
-    options = Options(dry_run=dry_run, reopen=args.reopen, workdir=args.workdir, keep_clone=args.keep_clones)
+         token: str, journal: Journal | None, ui: BatchUI) -> BatchResult:
+    options = Options(dry_run=args.dry_run, reopen=args.reopen, workdir=args.workdir, keep_clone=args.keep_clones)
     batch = BatchOptions(concurrency=common.option(args, "concurrency", 1), force=common.option(args, "force", False),
                          triage=not common.option(args, "no_triage", False))
-    ui = BatchUI(len(targets), "dry run" if dry_run else "migrating",
-                 printer=lambda entry, run: print_entry(entry, run, dry_run=dry_run))
-    forge.pacer = Pacer(common.option(args, "write_interval", 1.0) if forge.throttle else 0.0, on_pause=ui.paused)
     services = Services(forge=forge, engine=engine, auth=GitAuth(token))
     with ui:
         return run_batch(targets, config, services, options, batch, journal=journal, events=ui)
