@@ -93,6 +93,10 @@ def tree_files(bare: Path, ref: str) -> dict[str, bytes]:
     return result
 
 
+class Symlink(str):
+    """A file content that is a symbolic link's target (`import_files` writes it with mode 120000)."""
+
+
 def import_files(bare: Path, branch: str, files: dict[str, str | bytes], message: str = "Initial commit",
                  author: tuple[str, str] = FIXTURE_AUTHOR) -> None:
     """One root commit on `branch` holding `files`, written by one `git fast-import` (fast for large trees)."""
@@ -102,7 +106,8 @@ def import_files(bare: Path, branch: str, files: dict[str, str | bytes], message
               f"data {len(message.encode())}\n{message}\n".encode()]
     for path, content in sorted(files.items()):
         data = content.encode() if isinstance(content, str) else content
-        chunks.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+        mode = "120000" if isinstance(content, Symlink) else "100644"
+        chunks.append(f"M {mode} inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
     _git(bare, "fast-import", "--quiet", "--force", input=b"".join(chunks))
 
 
