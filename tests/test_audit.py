@@ -12,6 +12,7 @@ from github_server import gitstore
 from github_server.server import Repo
 
 from codemod import report
+from codemod.cli import main as cli_main
 
 LAYOUT = {"acme/app": "migrate", "acme/done": "already", "acme/na": "na", "acme/bare": "no-ci",
           "acme/gate": "unsupported", "acme/bad": "invalid"}
@@ -128,7 +129,7 @@ def test_shard_audits_merge_into_the_whole(org, capsys):
         assert part["shard"] == f"{k}/3"
         parts.append(part)
     assert sorted(e["repo"] for p in parts for e in p["repositories"]) == sorted(names)
-    code, _, _ = cli(capsys, org, "report", "merge", "s1.json", "s2.json", "s3.json", "--json", "all.json")
+    code = cli_main(["report", "merge", "s1.json", "s2.json", "s3.json", "--json", "all.json"])
     merged = report.read(Path("all.json"))
     assert code == 0 and [e["repo"] for e in merged["repositories"]] == sorted(names) and merged["mode"] == "audit"
     assert merged["totals"]["already-migrated"] == 4
