@@ -9,13 +9,20 @@ flow spacing). `render()` then checks itself: the output is parsed again and its
 original plain data with the edits applied to it (a shadow copy kept alongside the splices).
 
 Paths (`YamlPath`) are keys and sequence indexes from the root and always refer to the ORIGINAL document.
+Two edits of one subject conflict (YamlEditError naming both): replacing or deleting something and editing
+inside it, twice the same value. Deletions are resolved at render time, per container, so that removing
+neighbours keeps one blank-line separator, removing the first key of `- key: v` pulls the next key up to the
+dash, and removing every child leaves `{}` / `[]` (never a null). Edits of a flow sequence are collected per
+sequence and written as one rewrite of its inside, keeping its separators, spacing and trailing comma.
 
 Tags: `if: !cancelled()` is a YAML tag `!cancelled()` on an empty scalar, not an expression. `data` keeps
 ruamel's `TaggedScalar`; `plain()` gives a scalar with a local tag as its source text (`"!cancelled()"`, the
 tag and the value joined by a space when there is one), which is what the author meant and lets the expression
-layer see it. Editing such a value replaces the tag with it. Standard tags (`!!str 1`) give the value.
+layer see it. Replacing such a value replaces the tag too (`set_value(path, "${{ !cancelled() }}")`). Standard
+tags (`!!str 1`) give the value.
 
-Keys that are not strings in YAML (`1:`, `true:`) are addressed by their source text in paths.
+Keys that are not strings in YAML (`1:`, `true:`) are addressed by their source text in the paths of
+locations and edits (`plain()`/`has()` use the YAML values); workflows do not have such keys.
 """
 
 from __future__ import annotations
@@ -111,9 +118,6 @@ class _Lines:
 
     def line(self, i: int) -> str:
         return self.text[self.start(i) : self.end(i)]
-
-    def col(self, index: int) -> int:
-        return index - self.starts[self.line_of(index)]
 
     def indent(self, i: int) -> int:
         line = self.line(i)
