@@ -2019,7 +2019,7 @@ class _Edits(_ScalarEdits):
         froot = frag._index.entries[()]
         if isinstance(parent.node, SequenceNode) and not parent.alias:
             with self._claim("inside", container_path):
-                self._insert_fragment_items(parent, frag, after, before, comment)
+                self._insert_fragment_items(parent, frag, after, before, comment, blank_line)
             return
         if not isinstance(froot.node, MappingNode):
             raise YamlEditError(
@@ -2058,7 +2058,13 @@ class _Edits(_ScalarEdits):
         return frag
 
     def _insert_fragment_items(
-        self, parent: _Entry, frag: YamlDocument, after: Any, before: Any, comment: Any
+        self,
+        parent: _Entry,
+        frag: YamlDocument,
+        after: Any,
+        before: Any,
+        comment: Any,
+        blank_line: bool | None,
     ) -> None:
         if not isinstance(frag._root, SequenceNode) or parent.node.flow_style:
             raise YamlEditError(
@@ -2073,7 +2079,7 @@ class _Edits(_ScalarEdits):
             pos = table.next(span(kids[after if after is not None else -1])[2])
         dash = kids[0].col
         lines = _comment_lines(comment, dash) + _Reindent(frag, self.style).run(dash)
-        blank_before, blank_after = self._separation(pos, kids, None)
+        blank_before, blank_after = self._separation(pos, kids, blank_line)
         self._insert_lines(pos, lines, parent.path, blank_before, blank_after)
         for value in frag.plain():
             self._s_insert(parent.path, None, value, pos, _SSeq)
