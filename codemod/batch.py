@@ -29,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from codemod import report
@@ -115,7 +115,6 @@ class BatchOptions:
 class BatchResult:
     mode: str
     entries: list[dict[str, Any]]  # one per repository reached, in the selection's order
-    runs: dict[str, RepoRun] = field(default_factory=dict)  # by lower-cased name
     resumed: int = 0
     fatal: str | None = None  # why the batch stopped early (a rejected token, an unwritable journal)
     interrupted: bool = False
@@ -132,7 +131,6 @@ class _Runner:
     def __init__(self, mode: str, journal: Journal | None, events: Events):
         self.mode, self.journal, self.events = mode, journal, events
         self.entries: dict[str, dict[str, Any]] = {}
-        self.runs: dict[str, RepoRun] = {}
         self.stop = threading.Event()
         self.fatal: str | None = None
         self.interrupted = False
@@ -147,9 +145,7 @@ class _Runner:
                 self.halt(f"could not write the journal {self.journal.path}: {exc}")
         key = entry["repo"].lower()
         with self._lock:
-            self.entries[key] = entry
-            if run is not None:
-                self.runs[key] = run
+            self.entries[key] = entry  # the run itself (texts, clone) is not kept: memory stays flat
         self.events.finished(entry, run)
 
     def resume(self, entry: dict[str, Any]) -> None:
@@ -170,7 +166,7 @@ class _Runner:
 
     def result(self, order: Iterable[str]) -> BatchResult:
         entries = [self.entries[name.lower()] for name in order if name.lower() in self.entries]
-        return BatchResult(self.mode, entries, dict(self.runs), self.resumed, self.fatal, self.interrupted)
+        return BatchResult(self.mode, entries, self.resumed, self.fatal, self.interrupted)
 
 
 def _pool(items: list[Any], work: Callable[[Any], None], concurrency: int, runner: _Runner) -> None:
