@@ -143,7 +143,7 @@ def _build_jobs(m: Migration, moves, group, refs: References, release: list[str]
 
 def _finish(m, files, moves, group_ids, old, final, secrets, listeners, release) -> RepoResult:
     new_ci = m.ci.doc.render()
-    after = YamlDocument.parse(new_ci, m.ci.path).plain()
+    after = m.ci.doc.rendered_plain()
     moved_ids = sorted(set(moves.target.values()))
     problems = truthtable.check(
         m.ci.doc.plain()["jobs"], after["jobs"], gates=list(m.config.jobs.gates), group=group_ids,

@@ -34,7 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import TaggedScalar
@@ -2042,7 +2042,9 @@ class _Edits(_ScalarEdits):
 
     def _prepared_fragment(self, fragment: YamlDocument, new_key: str | None) -> YamlDocument:
         text = fragment.render().lstrip("\ufeff")
-        frag = YamlDocument.parse(text, fragment.path, style=fragment.style, fragment=True)
+        frag = fragment.rendered_document()
+        if frag is fragment or frag._bom:  # an unedited fragment (or a BOM) gets a document of its own to edit
+            frag = YamlDocument.parse(text, fragment.path, style=fragment.style, fragment=True)
         if frag._root is None:
             raise YamlEditError("the fragment is empty")
         if not text.endswith("\n"):  # it will be followed by a line break: a final block scalar gets `-`
@@ -2054,7 +2056,7 @@ class _Edits(_ScalarEdits):
             if not isinstance(frag._root, MappingNode):
                 raise YamlEditError("new_key= needs a fragment whose root is a mapping")
             frag.rename_key((kids[0].key,), new_key)
-            frag = YamlDocument.parse(frag.render(), fragment.path, style=fragment.style, fragment=True)
+            frag = frag.rendered_document()
         return frag
 
     def _insert_fragment_items(
@@ -2189,6 +2191,7 @@ class YamlDocument(_Edits):
         self._index_cache: _Index | None = None
         self._plain_cache: Any = None
         self._splices: list[_Splice] = []
+        self._render_cache: tuple[tuple[int, int], str, YamlDocument | None, Any] | None = None
         self._shadow_root: Any = None
         self._seq = 0
         self._removed: dict[YamlPath, list[_Entry]] = {}
@@ -2327,22 +2330,48 @@ class YamlDocument(_Edits):
     # -- rendering
 
     def render(self) -> str:
-        """The original text when nothing was edited, else the spliced text, checked by re-parsing it."""
+        """The original text when nothing was edited, else the spliced text, checked by reading it back."""
         if not self._splices:
             return ("\ufeff" if self._bom else "") + self.text
-        out = _apply(self.text, self._final_splices())
-        self._verify(out)
-        return ("\ufeff" if self._bom else "") + out
+        return self._rendered()[1]
 
-    def _verify(self, out: str) -> None:
+    def rendered_document(self) -> YamlDocument:
+        """The document `render()` gives back (`self` when nothing was edited); parsed once, when first asked."""
+        if not self._splices:
+            return self
+        key, text, doc, expected = self._rendered()
+        if doc is None:  # the fast read-back accepted the render: parse it now
+            doc = YamlDocument.parse(text.lstrip("\ufeff"), self.path, style=self.style, fragment=self._fragment)
+            self._render_cache = (key, text, doc, expected)
+        return doc
+
+    def rendered_plain(self) -> Any:
+        """The plain data of what `render()` gives back (equal to the expected data: render checked it)."""
+        return self.plain() if not self._splices else self._rendered()[3]
+
+    def _rendered(self) -> tuple[tuple[int, int], str, YamlDocument | None, Any]:
+        """(edit count, text, its parsed document or None, expected plain data), computed once per set of edits.
+
+        The output is read back with libyaml first; only when that does not give exactly the expected data (or
+        is not available) is it parsed with ruamel.yaml, which decides."""
+        key = (len(self._splices), self._seq)
+        if self._render_cache is None or self._render_cache[0] != key:
+            out = _apply(self.text, self._final_splices())
+            expected = _unshadow(self._shadow())
+            ok, fast = _fast_plain(out)
+            doc = None if ok and _canon(fast) == _canon(expected) else self._verify(out, expected)
+            self._render_cache = (key, ("\ufeff" if self._bom else "") + out, doc, expected)
+        return self._render_cache
+
+    def _verify(self, out: str, expected: Any) -> YamlDocument:
         try:
             again = YamlDocument.parse(out, self.path, style=self.style, fragment=self._fragment)
         except InputError as exc:
             raise YamlEditError(f"the edited text does not parse: {exc}") from None
-        expected = _unshadow(self._shadow())
         if _canon(again.plain()) != _canon(expected):
             where = _first_difference(again.plain(), expected, ())
             raise YamlEditError(f"{self.path or '<yaml>'}: the edited text reads back differently at {where}")
+        return again
 
     @contextlib.contextmanager
     def _claim(self, kind: str, path: YamlPath) -> Iterator[None]:
@@ -2411,3 +2440,72 @@ def _first_difference(got: Any, want: Any, path: YamlPath) -> str:
             if _canon(a) != _canon(b):
                 return _first_difference(a, b, (*path, i))
     return f"{_fmt_path(path)} ({got!r} instead of {want!r})"
+
+
+# ------------------------------------------------------------------------------------ fast read-back
+
+
+def _fast_loader() -> Any:
+    """A libyaml-backed loader (PyYAML's C parser, installed with libcst) that reads YAML 1.2 core scalars the way
+    `plain()` gives them, refuses duplicate keys and keeps unknown tags as text; None without libyaml.
+
+    Used only to accept a render quickly: when it reads back the expected data the render is right; any
+    difference or error falls back to the round-trip parse, which decides."""
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - PyYAML comes with libcst
+        return None
+    if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover
+        return None
+
+    class Loader(yaml.CSafeLoader):
+        yaml_implicit_resolvers: ClassVar[dict] = {}
+
+    for tag, pattern, first in (
+        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+        ("tag:yaml.org,2002:float",
+         r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+         "-+0123456789."),
+        ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+        ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+    ):
+        Loader.add_implicit_resolver(tag, re.compile(pattern), list(first))
+
+    def mapping(loader: Any, node: Any) -> dict:
+        loader.flatten_mapping(node)
+        out: dict = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if key in out:
+                raise yaml.YAMLError(f"duplicate key {key!r}")
+            out[key] = loader.construct_object(value_node, deep=True)
+        return out
+
+    def tagged(loader: Any, suffix: str, node: Any) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return f"!{suffix} {node.value}" if node.value else f"!{suffix}"
+        raise yaml.YAMLError("a tagged collection")
+
+    def integer(loader: Any, node: Any) -> int:
+        text = node.value.replace("_", "")
+        return int(text, 8) if text.startswith("0o") else int(text, 0) if text.startswith("0x") else int(text)
+
+    Loader.add_constructor("tag:yaml.org,2002:map", mapping)
+    Loader.add_constructor("tag:yaml.org,2002:int", integer)
+    Loader.add_multi_constructor("!", tagged)
+    return Loader, yaml
+
+
+_FAST = _fast_loader()
+
+
+def _fast_plain(text: str) -> tuple[bool, Any]:
+    """(True, data) when libyaml reads `text` without complaint, else (False, None)."""
+    if _FAST is None:  # pragma: no cover
+        return False, None
+    loader, yaml = _FAST
+    try:
+        return True, yaml.load(text, Loader=loader)
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return False, None
