@@ -11,6 +11,7 @@ from typing import Any
 from codemod import expressions as ex
 from codemod.migration import gate as gt
 from codemod.migration.context import Migration, get_path
+from codemod.migration.edits import conjuncts, guard_step, needs_value, set_keys
 from codemod.migration.filters import as_list
 from codemod.migration.moves import Moves, needs_of
 from codemod.migration.rewrite import References, Rewriter, Target, steps_of
@@ -60,14 +61,8 @@ def cleanup_condition(m: Migration, original: Any, group: list[str], release: li
     kept: list[ex.Node] = []
     if isinstance(original, str):
         node, _ = ex.parse_condition(original)
-        kept = [t for t in _conjuncts(node) if not _is_call(t, "always")]
+        kept = [t for t in conjuncts(node) if not _is_call(t, "always")]
     return gt.all_of([ex.Call("always", ()), *kept, strategy(m, group, release)])
-
-
-def _conjuncts(node: ex.Node) -> list[ex.Node]:
-    if isinstance(node, ex.Binary) and node.op == "&&":
-        return _conjuncts(node.left) + _conjuncts(node.right)
-    return [node]
 
 
 def _is_call(node: ex.Node, name: str) -> bool:
@@ -104,26 +99,13 @@ class CleanupBuilder:
         path: YamlPath = ("jobs", self.ci_id)
         if self.final != self.ci_id:
             doc.rename_key(path, self.final)
-        if "name" in job:
-            doc.set_value((*path, "name"), DISPLAY_NAME)
-        else:
-            doc.insert_entry(path, "name", DISPLAY_NAME, before=next(iter(job)))
-        extra = self._post_needs()
-        needs = _merge_needs(needs_of(job), [*self.group, *extra])
+        needs = _merge_needs(needs_of(job), [*self.group, *self._post_needs()])
         cond = ex.format_condition(cleanup_condition(self.m, job.get("if"), self.group, self.release), False)
-        if "needs" in job:
-            doc.set_value((*path, "needs"), _needs_value(needs, job.get("needs")))
-        else:
-            doc.insert_entry(path, "needs", FlowList(needs), after="name" if "name" in job else None,
-                             before=None if "name" in job else next(iter(job)))
-        if "if" in job:
-            doc.set_value((*path, "if"), cond, comment=COMMENT)
-        else:
-            doc.insert_entry(path, "if", cond, after="needs" if "needs" in job else "name" if "name" in job else None,
-                             before=None if ("needs" in job or "name" in job) else next(iter(job)), comment=COMMENT)
+        set_keys(doc, path, job, [("name", DISPLAY_NAME, None), ("needs", needs_value(needs, job.get("needs")), None),
+                                  ("if", cond, COMMENT)])
         if self.moves.cleanup:
             for i, step in enumerate(job.get("steps") or []):
-                _guard(doc, (*path, "steps", i), step, gt.event_is("pull_request"))
+                guard_step(doc, (*path, "steps", i), step, gt.event_is("pull_request"))
             self._append_post_steps(doc, (*path, "steps"), {str(s.get("id")) for s in job.get("steps") or [] if isinstance(s, dict)})
             self._post_env(doc, path, job)
 
@@ -154,7 +136,7 @@ class CleanupBuilder:
                 Rewriter(self.m, refs).rewrite_tree(Target(frag, ("jobs", cjob, "steps", i), (0,)))
                 if isinstance(step, dict) and step.get("id") in renames:
                     frag.set_value((0, "id"), renames[step["id"]])
-                _guard(frag, (0,), step, condition)
+                guard_step(frag, (0,), step, condition)
                 doc.insert_fragment(steps_path, frag)
             self.m.note(Category.MOVED, f"the steps of post cleanup job `{cjob}` are appended to `{self.final}`, "
                         "guarded by `github.event_name == 'push'`", self.m.post.location(("jobs", cjob)))
@@ -167,7 +149,7 @@ class CleanupBuilder:
             where = self.m.post.value_location(("jobs", cjob, "if"))
             rewriter = Rewriter(self.m, self.refs)
             node, _ = rewriter._parse_condition(text, where)
-            for term in _conjuncts(ex.fold(rewriter.rewrite(node, boolean=True, where=where))):
+            for term in conjuncts(ex.fold(rewriter.rewrite(node, boolean=True, where=where))):
                 if _is_call(term, "always") or term == ex.Literal(True):
                     continue
                 if ex.status_functions(term):
@@ -221,22 +203,8 @@ class CleanupBuilder:
                                                  frozenset({("jobs", first, "if"), ("jobs", first, "needs")}))
         needs = _merge_needs([], [*self.group, *self._post_needs()])
         cond = gt.all_of([ex.Call("always", ()), gt.event_is("push"), *[gt.result_is_success(j) for j in self.group]])
-        anchor = {"before": next(iter(spec))}
-        if "name" in spec:
-            frag.set_value((first, "name"), DISPLAY_NAME)
-            anchor = {"after": "name"}
-        else:
-            frag.insert_entry((first,), "name", DISPLAY_NAME, **anchor)
-        if "needs" in spec:
-            frag.set_value((first, "needs"), FlowList(needs))
-            anchor = {"after": "needs"}
-        else:
-            frag.insert_entry((first,), "needs", FlowList(needs), **anchor)
-        text = ex.format_condition(cond, False)
-        if "if" in spec:
-            frag.set_value((first, "if"), text, comment=PUSH_ONLY_COMMENT)
-        else:
-            frag.insert_entry((first,), "if", text, comment=PUSH_ONLY_COMMENT, **anchor)
+        set_keys(frag, (first,), spec, [("name", DISPLAY_NAME, None), ("needs", FlowList(needs), None),
+                                        ("if", ex.format_condition(cond, False), PUSH_ONLY_COMMENT)])
         for cjob in self.moves.cleanup[1:]:
             self.moves_cleanup_steps(frag, first, cjob)
         return frag
@@ -249,24 +217,7 @@ class CleanupBuilder:
 
 
 
-def _guard(doc: YamlDocument, path: YamlPath, step: Any, condition: ex.Node) -> None:
-    if not isinstance(step, dict):
-        return
-    current = step.get("if")
-    if current is None:
-        doc.insert_entry(path, "if", ex.format_condition(condition, False), after=next(iter(step)))
-        return
-    node, wrapped = ex.parse_condition(current if isinstance(current, str) else str(current).lower())
-    doc.set_value((*path, "if"), ex.format_condition(gt.all_of([condition, node]), wrapped))
-
-
 def _merge_needs(current: list[str], extra: list[str]) -> list[str]:
     out = list(current)
     out.extend(n for n in extra if n not in out)
     return out
-
-
-def _needs_value(needs: list[str], current: Any) -> Any:
-    if isinstance(current, list) and not (getattr(current, "fa", None) and current.fa.flow_style()):
-        return list(needs)
-    return FlowList(needs)

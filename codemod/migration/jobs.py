@@ -8,11 +8,12 @@ from typing import Any
 from codemod import expressions as ex
 from codemod.migration import gate as gt
 from codemod.migration.context import Migration
+from codemod.migration.edits import guard_step, needs_value, set_keys
 from codemod.migration.moves import Moves, needs_of
 from codemod.migration.publish import GroupJob
 from codemod.migration.rewrite import References, Rewriter, Target, download_artifact_edits, steps_of
 from codemod.result import Category
-from codemod.yamldoc import FlowList, YamlDocument, YamlPath
+from codemod.yamldoc import YamlDocument, YamlPath
 
 CONTEXT_KEYS = ("env", "defaults", "permissions")
 NOT_ON_REUSABLE = ("env", "defaults")  # keys a job calling a reusable workflow may not have
@@ -70,7 +71,7 @@ class JobBuilder:
             old_id = self.post.jobs[job]["steps"][i].get("id") if isinstance(_step, dict) else None
             if old_id in renames:
                 step_frag.set_value((0, "id"), renames[old_id])
-            self._guard_step(step_frag, (0,), _step, self._step_condition(job))
+            guard_step(step_frag, (0,), _step, self._step_condition(job))
             frag.insert_fragment((first, "steps"), step_frag)
         for key in ("env", "outputs"):
             self._merge_mapping(frag, first, job, key, rewriter)
@@ -143,36 +144,14 @@ class JobBuilder:
     def _guard_steps(self, frag: YamlDocument, job: str, steps_path: YamlPath) -> None:
         condition = self._step_condition(job)
         for i, step in enumerate(steps_of(self.post, job)):
-            self._guard_step(frag, (*steps_path, i), step, condition)
-
-    def _guard_step(self, frag: YamlDocument, path: YamlPath, step: Any, condition: ex.Node | None) -> None:
-        """AND a source job's condition into one of its steps' `if:` (R3)."""
-        if condition is None or not isinstance(step, dict):
-            return
-        current = step.get("if")
-        if current is None:
-            frag.insert_entry(path, "if", ex.format_condition(condition, False), after=_first_key(step))
-            return
-        node, wrapped = ex.parse_condition(current if isinstance(current, str) else str(current).lower())
-        frag.set_value((*path, "if"), ex.format_condition(ex.fold(gt.all_of([condition, node])), wrapped))
+            guard_step(frag, (*steps_path, i), step, condition)
 
     def _gate(self, frag: YamlDocument, key: str, sources: list[str], original: tuple[ex.Node, bool] | None) -> None:
         node, wrapped = original if original else (None, False)
         condition, needs_gates = gt.gated(node, self.release, self.gates)
-        needs = _needs_value(self._needs(sources, needs_gates), self.post.jobs[key].get("needs"))
-        text = ex.format_condition(condition, wrapped)
-        job = self.post.jobs[key]
-        # New keys go after `name:` (or first); `if:` follows `needs:` wherever that is.
-        anchor = {"after": "name"} if "name" in job else {"before": _first_key(job)}
-        if "needs" in job:
-            frag.set_value((key, "needs"), needs)
-            anchor = {"after": "needs"}
-        else:
-            frag.insert_entry((key,), "needs", needs, **anchor)
-        if "if" in job:
-            frag.set_value((key, "if"), text)
-        else:
-            frag.insert_entry((key,), "if", text, **anchor)
+        needs = needs_value(self._needs(sources, needs_gates), self.post.jobs[key].get("needs"))
+        set_keys(frag, (key,), self.post.jobs[key], [("needs", needs, None),
+                                                     ("if", ex.format_condition(condition, wrapped), None)])
 
     def _needs(self, sources: list[str], with_gates: bool) -> list[str]:
         needs: list[str] = []
@@ -257,20 +236,3 @@ class JobBuilder:
             self.refs.inherits_secrets = True
             self.m.note(Category.SECRET, f"`{job}` passes `secrets: inherit`: every secret of the CI workflow now "
                         "reaches the called workflow", self.post.location(("jobs", job, "secrets")))
-
-
-def _first_key(mapping: Any) -> str | None:
-    return next(iter(mapping), None) if isinstance(mapping, dict) else None
-
-
-def _needs_value(needs: list[str], current: Any) -> Any:
-    if isinstance(current, str) and len(needs) == 1:
-        return needs[0]
-    if isinstance(current, list) and not _is_flow(current):
-        return list(needs)
-    return FlowList(needs)
-
-
-def _is_flow(seq: Any) -> bool:
-    fa = getattr(seq, "fa", None)
-    return bool(fa is not None and fa.flow_style())
