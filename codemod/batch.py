@@ -173,30 +173,34 @@ def _pool(items: list[Any], work: Callable[[Any], None], concurrency: int, runne
     """Run `work` on every item with `concurrency` threads, until done or `runner.stop`."""
     queue = deque(items)
     lock = threading.Lock()
+    done = [threading.Event() for _ in range(max(1, min(concurrency, len(items))))]
 
-    def worker() -> None:
-        while not runner.stop.is_set():
-            with lock:
-                if not queue:
-                    return
-                item = queue.popleft()
-            work(item)
+    def worker(finished: threading.Event) -> None:
+        try:
+            while not runner.stop.is_set():
+                with lock:
+                    if not queue:
+                        return
+                    item = queue.popleft()
+                work(item)
+        finally:
+            finished.set()
 
-    threads = [threading.Thread(target=worker, daemon=True, name=f"consolidate-ci-{i}")
-               for i in range(max(1, min(concurrency, len(items))))]
-    for thread in threads:
-        thread.start()
+    for i, finished in enumerate(done):
+        threading.Thread(target=worker, args=(finished,), daemon=True, name=f"consolidate-ci-{i}").start()
     try:
-        _join(threads)
+        _join(done)
     except KeyboardInterrupt:
         runner.interrupt()
-        _join(threads)  # a second Ctrl-C propagates: abort
+        _join(done)  # a second Ctrl-C propagates: abort
 
 
-def _join(threads: list[threading.Thread]) -> None:
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.1)
+def _join(done: list[threading.Event]) -> None:
+    """Wait for every worker. (Events, not Thread.join: a Ctrl-C inside Thread.join can make a running thread
+    look finished.)"""
+    for finished in done:
+        while not finished.wait(0.1):
+            pass
 
 
 # --- reading workflows in batches ---------------------------------------------------------------------------
