@@ -15,14 +15,10 @@ import sys
 from pathlib import Path
 
 from codemod import report
-from codemod.batch import BatchOptions, Pacer, TextEngine, audit_batch, read_dirs
+from codemod.batch import BatchOptions, BatchResult, Pacer, TextEngine, audit_batch, read_dirs
 from codemod.commands import common
 from codemod.commands import run as run_cmd
 from codemod.commands.batchui import BatchUI, audit_table, print_tables, summary_tables
-from codemod.config import load_config
-from codemod.errors import ConfigError
-from codemod.github import AuthError, ForgeError, resolve_api_url, resolve_token
-from codemod.selection import SelectionError
 
 NAME = "audit"
 HELP = "report what the migration would do in each repository (changes nothing, clones nothing)"
@@ -45,16 +41,9 @@ def load_engine() -> TextEngine:
 
 
 def execute(args: argparse.Namespace) -> int:
-    if not common.has_source(args):
-        print("consolidate-ci: no repositories: pass --repo, --org or --repos-file", file=sys.stderr)
-        return 2
     try:
-        config = load_config(args.config)
-        api_url = resolve_api_url(args.github_url)
-        token = resolve_token(api_url)
-        engine = load_engine()
-        shard = common.shard(args)
-    except (ConfigError, AuthError, SelectionError, ImportError) as exc:
+        config, api_url, token, engine = common.prepare(args, load_engine)
+    except common.Usage as exc:
         print(f"consolidate-ci: {exc}", file=sys.stderr)
         return 2
     run_cmd._setup_logging(args.verbose, token)
@@ -62,25 +51,28 @@ def execute(args: argparse.Namespace) -> int:
     ui = BatchUI(None, "auditing")
     forge.pacer = Pacer(0.0, on_pause=ui.paused)
     try:
-        targets = common.targets(args, forge, read_dirs(config.for_repo(None)))
-    except SelectionError as exc:
+        targets = common.select_targets(args, forge, read_dirs(config.for_repo(None)))
+    except common.Stop as exc:
         print(f"consolidate-ci: {exc}", file=sys.stderr)
-        return 2
-    except ForgeError as exc:
-        print(f"consolidate-ci: {exc}", file=sys.stderr)
-        return 1
+        return exc.code
     ui.set_total(len(targets))
     options = BatchOptions(concurrency=args.concurrency, include_archived=args.include_archived)
     with ui:
         result = audit_batch(targets, config, forge, options, events=ui, engine=engine)
+    return _finish(args, result, forge.total_requests())
+
+
+def _finish(args: argparse.Namespace, result: BatchResult, requests: int) -> int:
     if result.fatal and all(e["action"] == "failed" for e in result.entries):
         print(f"consolidate-ci: {result.fatal}", file=sys.stderr)
         return 1
     print_tables([audit_table(result.entries), *summary_tables(result.entries)])
     if result.fatal:
         print(f"consolidate-ci: stopped: {result.fatal}", file=sys.stderr)
-    print(f"consolidate-ci: audited {len(result.entries)} repositor{'y' if len(result.entries) == 1 else 'ies'} "
-          f"with {forge.total_requests()} API request(s)", file=sys.stderr)
+    count = len(result.entries)
+    print(f"consolidate-ci: audited {count} repositor{'y' if count == 1 else 'ies'} with {requests} API request(s)",
+          file=sys.stderr)
+    shard = common.shard(args)
     common.write_reports(report.build(result.entries, mode="audit", shard=str(shard) if shard else None), args)
     if result.interrupted:
         return 130

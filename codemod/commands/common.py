@@ -9,8 +9,22 @@ from pathlib import Path
 from typing import Any
 
 from codemod import report
-from codemod.github import Forge
-from codemod.selection import Filters, Shard, Target, parse_shard, select
+from codemod.config import Config, load_config
+from codemod.errors import ConfigError
+from codemod.github import AuthError, Forge, ForgeError, resolve_api_url, resolve_token
+from codemod.selection import Filters, SelectionError, Shard, Target, parse_shard, select
+
+
+class Usage(Exception):
+    """A usage error (exit code 2); the message is the line to print."""
+
+
+class Stop(Exception):
+    """The command cannot go on (exit code `code`); the message is the line to print."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
 
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
@@ -77,6 +91,33 @@ def shard(args: argparse.Namespace) -> Shard | None:
     return parse_shard(text) if text else None
 
 
+def prepare(args: argparse.Namespace, load_engine: Any) -> tuple[Config, str, str, Any]:
+    """The configuration, the API URL, the token and the engine of a batch command (raises Usage)."""
+    if not has_source(args):
+        raise Usage("no repositories: pass --repo, --org or --repos-file")
+    try:
+        config = load_config(args.config)
+        api_url = resolve_api_url(args.github_url)
+        token = resolve_token(api_url)
+        engine = load_engine()
+        shard(args)
+    except (ConfigError, AuthError, SelectionError) as exc:
+        raise Usage(str(exc)) from None
+    except ImportError as exc:
+        raise Usage(f"the migration engine is not available: {exc}") from None
+    return config, api_url, token, engine
+
+
+def select_targets(args: argparse.Namespace, forge: Forge, dirs: tuple[str, ...] = ()) -> list[Target]:
+    """`targets`, with its failures as Stop: a bad selection is usage (2), an unlistable organisation 1."""
+    try:
+        return targets(args, forge, dirs)
+    except SelectionError as exc:
+        raise Stop(str(exc), 2) from None
+    except ForgeError as exc:
+        raise Stop(str(exc), 1) from None
+
+
 def targets(args: argparse.Namespace, forge: Forge, dirs: tuple[str, ...] = ()) -> list[Target]:
     """The selection (raises SelectionError, or ForgeError from listing an organisation); `dirs`: the folders
     an organisation's listing reads too."""
@@ -106,7 +147,13 @@ def write_html(data: dict[str, Any], path: Path) -> bool:
         print(f"consolidate-ci: --html {path} skipped: the HTML report (codemod/html.py) is not available in this "
               "version; the JSON report holds the same data", file=sys.stderr)
         return False
+    try:
+        page = html.render_html(data)
+    except Exception as exc:  # the batch is done and its JSON written: a rendering bug must not hide them
+        print(f"consolidate-ci: --html {path} not written: the HTML report failed ({type(exc).__name__}: {exc}); "
+              "the JSON report holds the same data", file=sys.stderr)
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html.render_html(data), encoding="utf-8")
+    path.write_text(page, encoding="utf-8")
     print(f"consolidate-ci: wrote the HTML report {path}", file=sys.stderr)
     return True

@@ -27,13 +27,11 @@ from codemod import report
 from codemod.batch import BatchOptions, BatchResult, Pacer, read_dirs, run_batch
 from codemod.commands import common
 from codemod.commands.batchui import BatchUI, print_tables, summary_tables
-from codemod.config import load_config
-from codemod.errors import ConfigError
-from codemod.github import AuthError, ForgeError, GitHubForge, RetryPolicy, resolve_api_url, resolve_token
+from codemod.github import GitHubForge, RetryPolicy
 from codemod.gitrepo import GitAuth, authorization_header
 from codemod.journal import DEFAULT_PATH, Journal, JournalError
 from codemod.pipeline import Action, Engine, Options, RepoRun, Services
-from codemod.selection import SelectionError, Target
+from codemod.selection import Target
 
 NAME = "run"
 HELP = "migrate repositories on GitHub and open a pull request in each (--dry-run: print it instead)"
@@ -95,20 +93,10 @@ def _setup_logging(verbose: int, token: str) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    if not common.has_source(args):
-        print("consolidate-ci: no repositories: pass --repo, --org or --repos-file", file=sys.stderr)
-        return 2
     try:
-        config = load_config(args.config)
-        api_url = resolve_api_url(args.github_url)
-        token = resolve_token(api_url)
-        engine = load_engine()
-        common.shard(args)
-    except (ConfigError, AuthError, SelectionError) as exc:
+        config, api_url, token, engine = common.prepare(args, load_engine)
+    except common.Usage as exc:
         print(f"consolidate-ci: {exc}", file=sys.stderr)
-        return 2
-    except ImportError as exc:
-        print(f"consolidate-ci: the migration engine is not available: {exc}", file=sys.stderr)
         return 2
     _setup_logging(args.verbose, token)
     forge = make_forge(api_url, token, wait_rate_limit=common.wait_rate_limit(args))
@@ -117,18 +105,11 @@ def execute(args: argparse.Namespace) -> int:
     forge.pacer = Pacer(common.option(args, "write_interval", 1.0) if forge.throttle else 0.0, on_pause=ui.paused)
     try:
         dirs = () if common.option(args, "no_triage", False) else read_dirs(config.for_repo(None))
-        targets = common.targets(args, forge, dirs)
-    except SelectionError as exc:
-        print(f"consolidate-ci: {exc}", file=sys.stderr)
-        return 2
-    except ForgeError as exc:
-        print(f"consolidate-ci: {exc}", file=sys.stderr)
-        return 1
-    try:
+        targets = common.select_targets(args, forge, dirs)
         journal = _open_journal(args)
-    except JournalError as exc:
+    except common.Stop as exc:
         print(f"consolidate-ci: {exc}", file=sys.stderr)
-        return 2
+        return exc.code
     ui.set_total(len(targets))
     try:
         result = _run(args, targets, config, forge, engine, token, journal, ui)
@@ -144,7 +125,10 @@ def _open_journal(args: argparse.Namespace) -> Journal | None:
     path = common.option(args, "journal")
     if path is None and (common.option(args, "org") or common.option(args, "repos_file")):
         path = DEFAULT_PATH
-    return Journal(path) if path else None
+    try:
+        return Journal(path) if path else None
+    except JournalError as exc:
+        raise common.Stop(str(exc), 2) from None
 
 
 def _run(args: argparse.Namespace, targets: list[Target], config: Any, forge: GitHubForge, engine: Engine,
