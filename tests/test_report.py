@@ -177,3 +177,23 @@ def test_report_merge_cli(tmp_path, capsys, monkeypatch):
     (tmp_path / "bad.json").write_text(json.dumps({"version": 2}))
     assert cli.main(["report", "merge", str(a), str(tmp_path / "bad.json"), "--json", str(tmp_path / "x.json")]) == 2
     assert "bad.json: report version 2" in capsys.readouterr().err
+
+
+def test_a_failing_html_renderer_leaves_the_json(tmp_path, capsys, monkeypatch):
+    import codemod
+
+    source = tmp_path / "a.json"
+    report.write(a_report(e("acme/a")), source)
+    broken = types.ModuleType("codemod.html")
+
+    def render_html(data):
+        raise KeyError("totals")
+
+    broken.render_html = render_html
+    monkeypatch.setitem(sys.modules, "codemod.html", broken)
+    monkeypatch.delattr(codemod, "html", raising=False)
+    code = cli.main(["report", "merge", str(source), "--json", str(tmp_path / "all.json"), "--html",
+                     str(tmp_path / "all.html")])
+    err = capsys.readouterr().err
+    assert code == 0 and report.read(tmp_path / "all.json")["totals"]["migrated"] == 1
+    assert "the HTML report failed (KeyError: 'totals')" in err and not (tmp_path / "all.html").exists()
