@@ -149,6 +149,8 @@ def _validate(cfg: RepoConfig, source: str | None) -> None:
             raise ConfigError(f"jobs.{key} must not be empty", source)
     if not cfg.jobs.publish:
         raise ConfigError("jobs.publish must name at least one job", source)
+    if not cfg.jobs.gates:
+        raise ConfigError("jobs.gates must name at least one job: production publishing waits for them", source)
     if cfg.workflows.ci == cfg.workflows.post:
         raise ConfigError("workflows.ci and workflows.post must be different files", source)
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from codemod.config import RepoConfig
 from codemod.errors import InputError, UnsupportedError
+from codemod.expressions import ExpressionError
 from codemod.migration import truthtable
 from codemod.migration.cleanup import CleanupBuilder, pushes_beyond
 from codemod.migration.context import Migration, Workflow
 from codemod.migration.jobs import JobBuilder
 from codemod.migration.linkage import check_linkage
 from codemod.migration.listeners import refuse_post_calls, rename_ci_job, retarget_listeners
-from codemod.migration.moves import assign_other_ids, check_needs, classify, needs_of
+from codemod.migration.moves import assign_other_ids, check_bodies, check_needs, classify, needs_of
 from codemod.migration.publish import plan_group
 from codemod.migration.rewrite import References
 from codemod.migration.secrets import check_ci_concurrency, declare_secrets, move_concurrency
@@ -42,6 +43,10 @@ def migrate_texts(files: RepoFiles, config: RepoConfig, *, default_branch: str) 
         return RepoResult(Outcome.UNSUPPORTED, reason=str(exc))
     except YamlEditError as exc:
         return RepoResult(Outcome.UNSUPPORTED, reason=f"cannot edit the YAML safely: {exc}")
+    except ExpressionError as exc:
+        return RepoResult(Outcome.UNSUPPORTED, reason=f"{config.workflows.ci}: an expression cannot be read: {exc}")
+    except Exception as exc:  # a bug of ours must not stop a batch: the repository ends in error, nothing written
+        return RepoResult(Outcome.ERROR, reason=f"internal error ({type(exc).__name__}: {exc}); please report it")
 
 
 def _parse(files: RepoFiles, path: str) -> Workflow:
@@ -58,18 +63,18 @@ def _migrate(files: RepoFiles, config: RepoConfig, default_branch: str) -> RepoR
             return RepoResult(Outcome.ALREADY_MIGRATED, reason=f"{ci_path} has {config.jobs.publish_production}")
         return RepoResult(Outcome.NOT_APPLICABLE, reason=f"no post workflow {post_path} and no {config.jobs.publish_production} job")
     post = _parse(files, post_path)
-    others = [_parse(files, p) for p in files.workflows() if p not in (ci_path, post_path) and _may_name(files, p, post)]
-    m = Migration(config, default_branch, ci, post, others)
+    others = [_parse(files, p) for p in files.workflows() if p not in (ci_path, post_path) and _may_name(files, p, post, ci.basename)]
+    m = Migration(config, default_branch, ci, post, others, files=files)
     return _plan(m, files)
 
 
-def _may_name(files: RepoFiles, path: str, post: Workflow) -> bool:
+def _may_name(files: RepoFiles, path: str, post: Workflow, ci_basename: str) -> bool:
     """Whether another workflow can listen to or call the post workflow (a cheap text test before parsing)."""
     try:
         text = files.text(path)
     except InputError:
         return False  # unreadable, and the migration does not edit it: the docs of the run list it
-    return post.basename in text or post.display_name in text
+    return any(name in text for name in (post.basename, post.display_name, ci_basename))
 
 
 def _has_group(ci: Workflow, config: RepoConfig) -> bool:
@@ -84,11 +89,23 @@ def _check_ci(m: Migration) -> None:
     missing = [g for g in m.config.jobs.gates if g not in m.ci.jobs]
     if missing:
         raise m.refuse(f"gate job(s) {', '.join(missing)} not found in the CI workflow (jobs.gates)", m.ci.location(("jobs",)))
+    for gate in m.config.jobs.gates:
+        if m.ci.jobs[gate].get("continue-on-error") not in (None, False):
+            raise m.refuse(f"gate job `{gate}` has continue-on-error: a failed run reports success to the jobs that "
+                           "need it, so it cannot gate production publishing",
+                           m.ci.location(("jobs", gate, "continue-on-error")))
+    for wf in m.others:
+        for job, spec in wf.jobs.items():
+            uses = spec.get("uses") if isinstance(spec, dict) else None
+            if isinstance(uses, str) and uses.split("@")[0].removeprefix("./") == m.ci.path:
+                raise m.refuse(f"job `{job}` calls the CI workflow: its publish jobs would also run in that workflow's "
+                               "runs and publish a second time", wf.value_location(("jobs", job, "uses")))
 
 
 def _plan(m: Migration, files: RepoFiles) -> RepoResult:
     linkage = check_linkage(m)
     refuse_post_calls(m)
+    check_bodies(m)
     _check_ci(m)
     moves = classify(m)
     check_needs(m, moves)
@@ -99,9 +116,11 @@ def _plan(m: Migration, files: RepoFiles) -> RepoResult:
     gone = {j: "is dropped (jobs.drop)" for j in moves.dropped if j not in change_detection}
     gone.update({j: "is merged into the final cleanup" for j in moves.cleanup})
     refs = References(jobs=dict(moves.target), true_outputs=change_detection, gone=gone)
-    fragments = _build_jobs(m, moves, group, refs, linkage.release_branches)
+    builder = JobBuilder(m, moves, refs, linkage.release_branches)
+    fragments = _build_jobs(m, builder, moves, group)
     group_ids = [g.id for g in group]
-    old, final, new_cleanup = CleanupBuilder(m, moves, refs, group_ids, linkage.release_branches).plan()
+    old, final, new_cleanup = CleanupBuilder(m, moves, refs, group_ids, linkage.release_branches,
+                                             context=builder.workflow_context).plan()
     if old and final and old != final:
         rename_ci_job(m, old, final)
     anchor = old if old else None
@@ -123,9 +142,8 @@ def _moved_comment(m: Migration, sources: list[str]) -> str:
     return f"Moved from {m.post.basename} (job{'s' if len(sources) > 1 else ''} {jobs}) by consolidate-ci."
 
 
-def _build_jobs(m: Migration, moves, group, refs: References, release: list[str]) -> list[tuple[str, YamlDocument, list[str]]]:
-    """(CI id, fragment, post id) of every moved job, in the post workflow's order."""
-    builder = JobBuilder(m, moves, refs, release)
+def _build_jobs(m: Migration, builder: JobBuilder, moves, group) -> list[tuple[str, YamlDocument, list[str]]]:
+    """(CI id, fragment, post ids) of every moved job, in the post workflow's order."""
     by_first = {g.sources[0]: g for g in group}
     out = []
     for job in m.post.jobs:

@@ -31,6 +31,7 @@ import bisect
 import contextlib
 import itertools
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,10 +42,11 @@ from ruamel.yaml.comments import TaggedScalar
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.docinfo import DocInfo, version
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarbool import ScalarBoolean
+from ruamel.yaml.tag import Tag
 
 from codemod.errors import InputError
 
@@ -221,18 +223,13 @@ def _walk_nodes(root: Node) -> Iterator[Node]:
 
 
 def _load(text: str, path: str | None) -> tuple[Node | None, Any]:
-    yaml = YAML()
-    yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))  # as YAML.load does (%YAML)
-    try:
-        constructor, _parser = yaml.get_constructor_parser(text)
-        root = constructor.composer.get_single_node()
-    except ReaderError as exc:
-        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
-        raise _input_error(text, path, exc.position, f"invalid YAML: {exc.reason} ({char})") from None
-    except MarkedYAMLError as exc:
-        raise _scanner_error(text, path, exc) from None
-    except YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", path, 1, 1) from None
+    """(root node, data): composed with libyaml when `_fast_compose` can vouch for the result, else by ruamel.yaml;
+    either way ruamel's round-trip constructor makes `data`."""
+    composed = _fast_compose(text) if _FAST_COMPOSE else None
+    if composed is not None:
+        constructor, root = composed
+    else:
+        constructor, root = _ruamel_compose(text, path)
     if root is None:
         return None, None
     if "*" in text:
@@ -247,6 +244,22 @@ def _load(text: str, path: str | None) -> tuple[Node | None, Any]:
     for node, value in merges.values():
         node.value = value  # the constructor removed the `<<` entries from the node tree; positions need them
     return root, data
+
+
+def _ruamel_compose(text: str, path: str | None) -> tuple[Any, Node | None]:
+    """The reference path: ruamel.yaml's reader, scanner, parser and composer (every InputError comes from here)."""
+    yaml = YAML()
+    yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))  # as YAML.load does (%YAML)
+    try:
+        constructor, _parser = yaml.get_constructor_parser(text)
+        return constructor, constructor.composer.get_single_node()
+    except ReaderError as exc:
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise _input_error(text, path, exc.position, f"invalid YAML: {exc.reason} ({char})") from None
+    except MarkedYAMLError as exc:
+        raise _scanner_error(text, path, exc) from None
+    except YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path, 1, 1) from None
 
 
 def _check_not_recursive(text: str, path: str | None, root: Node) -> None:
@@ -2509,3 +2522,286 @@ def _fast_plain(text: str) -> tuple[bool, Any]:
         return True, yaml.load(text, Loader=loader)
     except (yaml.YAMLError, ValueError, TypeError, RecursionError):
         return False, None
+
+
+# ------------------------------------------------------------------------------- fast composition
+
+
+# Text that libyaml (a YAML 1.1 parser) and ruamel.yaml (1.2) may read differently, or that ruamel refuses and
+# libyaml accepts (tabs: `_Convert.check_tabs`): a BOM past the start, the 1.1-only line breaks NEL/LS/PS, lone CRs, directives (`%YAML 1.1` switches ruamel's resolver; `%TAG`),
+# and an anchor or alias name followed by a character that ends it for libyaml but not for ruamel (`&a:`).
+_SLOW_TEXT = re.compile(r"[\ufeff\x85\u2028\u2029]|\r(?!\n)|^%|(?<![^\s\[{,])[&*][0-9A-Za-z_-]+[?:%@`]", re.M)
+_ANCHOR_NAME = re.compile(r"[0-9A-Za-z_-]+")
+_NAME_ENDS = ("", " ", "\r", "\n", ",", "[", "]", "{", "}")
+_TAG_TOKEN = re.compile(r"![^ \r\n]*")
+# ruamel's tag URI characters (YAML 1.2, `%` left out: ruamel and libyaml decode escapes differently)
+_TAG_URI = re.compile(r"[0-9A-Za-z\-;/?:@&=+$,_.!~*'()\[\]#]*")
+_DEFAULT_HANDLES = {"!": "!", "!!": "tag:yaml.org,2002:"}  # ruamel's Parser.DEFAULT_TAGS (no %TAG directives)
+_RESOLVER = VersionedResolver()  # no loader: YAML 1.2, as YAML() without a %YAML directive
+
+
+class _Slow(Exception):
+    """The libyaml composition cannot vouch for this text: compose it with ruamel.yaml."""
+
+
+class _Convert:
+    """libyaml's node tree (PyYAML's C composer) as the node tree ruamel.yaml's composer makes of the same text.
+
+    libyaml gives what ruamel's round-trip composer gives, except: anchors are not kept on nodes (read back from
+    the text: they start the node), explicit tags are resolved strings (split back into ruamel's handle and
+    suffix from the text, and checked), implicit tags come from ruamel's own resolver (`_resolve`, called by the
+    C composer), a plain scalar's style is '' (ruamel: None), and a folded scalar's value lacks the '\\a' that
+    ruamel's round-trip scanner puts after each content line but the last (its constructor turns them into
+    `fold_pos`): put back by `_folded`, checked against the value. Comments are not collected (`comment` is
+    None): nothing here reads them. Anything unexpected raises _Slow."""
+
+    def __init__(self, text: str, yaml: Any):
+        self.text = text
+        self.memo: dict[int, Node] = {}
+        self.scalar = yaml.ScalarNode
+        self.sequence = yaml.SequenceNode
+        self.mapping = yaml.MappingNode
+        self.mark = yaml.Mark
+        self.eof = len(text) if text and text[-1] != "\n" else -1  # libyaml counts one more line there
+        self.lines: _Lines | None = None
+        self.bodies: list[tuple[int, int]] = []  # block scalars: (end of the header line, end)
+
+    def check_tabs(self) -> None:
+        """Tabs are read alike only inside a block scalar's content lines (ruamel refuses one after a tag or a
+        block scalar header, and YAML 1.1 and 1.2 separate tokens with them differently)."""
+        bodies = sorted(self.bodies)
+        i = self.text.find("\t")
+        while i >= 0:
+            k = bisect.bisect_left(bodies, (i,)) - 1
+            if k < 0 or not (0 <= bodies[k][0] < i < bodies[k][1]):
+                raise _Slow
+            i = self.text.find("\t", i + 1)
+
+    def node(self, n: Any) -> Node:
+        got = self.memo.get(id(n))
+        if got is not None:
+            return got
+        start, end = n.start_mark, n.end_mark
+        if end.index == self.eof:
+            end = self._mark(end.index)
+            if start.index == self.eof:
+                start = end
+        tag, anchor, kind = n.tag, None, type(n)
+        if self.text[start.index : start.index + 1] in ("&", "!") and not (
+            (kind is self.scalar and end.index == start.index)  # an empty scalar marked where the next token is
+            or (kind is self.mapping and n.value and n.value[0][0].start_mark.index == start.index)  # key's
+        ):
+            anchor, tag = self._props(start.index, tag, kind is self.scalar and not n.value and not n.style)
+        elif type(tag) is str:  # an explicit tag must be written where the node starts
+            raise _Slow
+        if kind is self.scalar:
+            value, style = n.value, n.style or None
+            if style == ">":
+                value = self._folded(n, value)
+            if style in ("|", ">"):
+                self.bodies.append((self.text.find("\n", start.index), end.index))
+            node: Node = ScalarNode(tag, value, start, end, style=style, anchor=anchor)
+            self.memo[id(n)] = node
+        elif kind is self.sequence:
+            node = SequenceNode(tag, [], start, end, flow_style=n.flow_style, anchor=anchor)
+            self.memo[id(n)] = node
+            node.value = [self.node(item) for item in n.value]
+        else:
+            node = MappingNode(tag, [], start, end, flow_style=n.flow_style, anchor=anchor)
+            self.memo[id(n)] = node
+            pairs = node.value = [(self.node(k), self.node(v)) for k, v in n.value]
+            single = n.flow_style and self.text[start.index : start.index + 1] != "{"  # `[k: v]`
+            for i, (key, value) in enumerate(pairs):
+                if key.start_mark.index == key.end_mark.index:
+                    raise _Slow  # an empty key: the 1.2 rules differ
+                if single and self.text[key.end_mark.index : key.end_mark.index + 1] == ":" and (
+                    key.style in ("'", '"') or isinstance(key, CollectionNode)
+                ):
+                    raise _Slow  # `["k":v]`: ruamel refuses the ':' right after a quoted or flow key here
+                if value.start_mark.index == value.end_mark.index and value.style is None:
+                    self._empty_value(node, key, value, i + 1 < len(pairs))
+        return node
+
+    def _mark(self, index: int) -> Any:
+        """A mark at index with ruamel's line and column (libyaml's, past a last line without line break, are
+        one line further)."""
+        if self.lines is None:
+            self.lines = _Lines(self.text)
+        line = self.lines.line_of(index)
+        return self.mark("<unicode string>", index, line, index - self.lines.starts[line], None, None)
+
+    def _empty_value(self, mapping: MappingNode, key: Node, value: ScalarNode, more: bool) -> None:
+        """Place an empty value (`key:`) where ruamel's parser does; libyaml puts it after the ':' of a block
+        mapping and at the next token in a flow one. ruamel: after the ':' in a flow mapping; in a block mapping
+        at the next token (the next key, or the block's end after any comments), except that a comment on the
+        ':' line keeps it after the ':' when a next key follows."""
+        text = self.text
+        colon = _skip_space(text, key.end_mark.index)
+        if text[colon : colon + 1] != ":":
+            return  # no ':' (`? key` or `{key}`): both parsers use the next token
+        if mapping.flow_style:
+            index = colon + 1
+        else:
+            index = value.start_mark.index
+            if index != colon + 1:
+                raise _Slow
+            after = index
+            while text[after : after + 1] == " ":
+                after += 1
+            if not (more and text[after : after + 1] == "#"):
+                index = _skip_space(text, index)
+                if more and text[index : index + 1] == "?":
+                    index += 1  # ruamel takes the end of the next key's token, one character for `?`
+        if index != value.start_mark.index:
+            value.start_mark = value.end_mark = self._mark(index)
+
+    def _props(self, i: int, tag: Any, empty: bool) -> tuple[str | None, Any]:
+        """(anchor, ruamel tag) from the node's properties written at i (`&a`, `!t`, `&a !t`); empty: the node
+        is an empty plain scalar."""
+        text, anchor, tag_text, tag_first = self.text, None, None, False
+        for _ in range(2):
+            c = text[i : i + 1]
+            if c == "&" and anchor is None:
+                m = _ANCHOR_NAME.match(text, i + 1)
+                if m is None or text[m.end() : m.end() + 1] not in _NAME_ENDS:
+                    raise _Slow
+                anchor, i = m.group(), m.end()
+            elif c == "!" and tag_text is None:
+                m = _TAG_TOKEN.match(text, i)
+                tag_text, i, tag_first = m.group(), m.end(), anchor is None
+            else:
+                break
+            while text[i : i + 1] in (" ", "\r", "\n"):
+                i += 1
+        if tag_first and anchor is not None:
+            raise _Slow  # `!t &a x`: ruamel's node starts at the anchor, libyaml's at the tag
+        if type(tag) is not str:  # resolved by ruamel's resolver: no tag, or the non-specific `!`
+            if tag_text not in (None, "!"):
+                raise _Slow
+            if tag_text == "!" and empty:  # `key: !`: libyaml calls it not plain, ruamel plain (null)
+                tag = _RESOLVER.resolve(ScalarNode, "", (True, False))
+            return anchor, tag
+        if tag_text is None or tag_text.startswith("!<") or "%" in tag_text:
+            raise _Slow
+        second = tag_text.find("!", 1)
+        handle, suffix = (tag_text[: second + 1], tag_text[second + 1 :]) if second > 0 else ("!", tag_text[1:])
+        if handle not in _DEFAULT_HANDLES or not suffix or _TAG_URI.fullmatch(suffix) is None:
+            raise _Slow
+        ctag = Tag(handle=handle, suffix=suffix, handles=_DEFAULT_HANDLES)
+        ctag.select_transform(True)  # as ruamel's RoundTripParser does
+        if str(ctag) != tag:
+            raise _Slow
+        return anchor, ctag
+
+    def _folded(self, n: Any, value: str) -> str:
+        """The value ruamel's round-trip scanner gives a folded scalar: '\\a' after each content line but the last.
+
+        Rebuilt from the source lines with ruamel's folding rule and checked piece by piece against libyaml's
+        value; any difference raises _Slow."""
+        text = self.text
+        i = _skip_props(text, n.start_mark.index)
+        if text[i : i + 1] != ">":
+            raise _Slow
+        nl = text.find("\n", i)
+        if nl < 0 or nl >= n.end_mark.index:
+            return value  # no content lines
+        lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text[nl + 1 : n.end_mark.index].split("\n")]
+        first = next((ln for ln in lines if ln.strip(" ")), None)
+        if first is None:
+            return value
+        pos = len(value) - len(value.lstrip("\n"))
+        spaces = len(value) - pos - len(value[pos:].lstrip(" "))
+        indent = (len(first) - len(first.lstrip(" "))) - spaces
+        if indent < 0:
+            raise _Slow
+        content: list[tuple[str, int]] = []  # (content line, empty lines before it)
+        breaks = 0
+        for ln in lines:
+            if not ln[:indent].strip(" ") and len(ln) <= indent:
+                breaks += 1
+            elif ln[:indent].strip(" "):
+                break  # less indented: past the scalar
+            else:
+                content.append((ln[indent:], breaks))
+                breaks = 0
+        if not content or content[0][1] != pos:
+            raise _Slow
+        out = ["\n" * pos]
+        for k, (line, _) in enumerate(content):
+            if not value.startswith(line, pos):
+                raise _Slow
+            out.append(line)
+            pos += len(line)
+            if k + 1 < len(content):
+                following, empty = content[k + 1]
+                joined = line[:1] not in (" ", "\t") and following[:1] not in (" ", "\t")
+                sep = ("" if empty else " ") if joined else "\n"
+                sep += "\n" * empty
+                if not value.startswith(sep, pos):
+                    raise _Slow
+                out.append("\a" + sep)
+                pos += len(sep)
+        tail = value[pos:]
+        if tail.strip("\n"):
+            raise _Slow
+        out.append(tail)
+        return "".join(out)
+
+
+def _fast_composer() -> Any:
+    """A libyaml composer (PyYAML's C parser) whose implicit tags come from ruamel.yaml's YAML 1.2 resolver."""
+    if _FAST is None:  # pragma: no cover
+        return None
+    _loader, yaml = _FAST
+    resolver = _RESOLVER
+    kinds = {yaml.ScalarNode: ScalarNode, yaml.SequenceNode: SequenceNode, yaml.MappingNode: MappingNode}
+
+    class Composer(yaml._yaml.CParser):
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            return resolver.resolve(kinds[kind], value, implicit)
+
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            pass  # no path resolvers
+
+        def ascend_resolver(self) -> None:
+            pass
+
+    return Composer, yaml
+
+
+_FAST_COMPOSE = _fast_composer()
+_LOCAL = threading.local()
+
+
+def _round_trip_constructor() -> Any:
+    """ruamel.yaml's round-trip constructor, one per thread, reset before each use."""
+    constructor = getattr(_LOCAL, "constructor", None)
+    if constructor is None:
+        constructor = _LOCAL.constructor = YAML().constructor
+    constructor.constructed_objects = {}
+    constructor.recursive_objects = {}
+    constructor.state_generators = []
+    constructor.deep_construct = False
+    return constructor
+
+
+def _fast_compose(text: str) -> tuple[Any, Node | None] | None:
+    """(constructor, root) composed by libyaml and converted to ruamel.yaml's nodes, or None when ruamel must
+    compose `text` itself: libyaml refuses it (ruamel then gives the error), or it has a feature for which the
+    two could differ (`_SLOW_TEXT`, `_Convert`)."""
+    if _SLOW_TEXT.search(text):
+        return None
+    composer_class, yaml = _FAST_COMPOSE
+    try:
+        composer = composer_class(text)
+        try:
+            pyroot = composer.get_single_node()
+        finally:
+            composer.dispose()
+        convert = _Convert(text, yaml)
+        root = None if pyroot is None else convert.node(pyroot)
+        if "\t" in text:
+            convert.check_tabs()
+    except (_Slow, yaml.YAMLError, ValueError, TypeError, RecursionError, UnicodeError):
+        return None
+    return _round_trip_constructor(), root

@@ -79,6 +79,7 @@ class Migration:
     post: Workflow
     others: list[Workflow] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    files: Any = None  # the RepoFiles the workflows came from (to read a called local workflow)
 
     def note(self, category: Category, message: str, where: Location | None = None) -> None:
         self.notes.append(Note(category, message, where))

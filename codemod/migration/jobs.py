@@ -37,9 +37,24 @@ class JobBuilder:
         Rewriter(self.m, self.refs).rewrite_tree(target, frozenset(skip))
         original = self._original_condition(job)
         self._gate(frag, job, [job], original)
-        self._workflow_context(frag, job)
+        self.workflow_context(frag, job)
         self._secrets_inherit(job)
+        self._check_called_workflow(job)
         return frag
+
+    def _check_called_workflow(self, job: str) -> None:
+        """A local reusable workflow that reads the workflow_run payload would read a push payload now."""
+        uses = self.post.jobs[job].get("uses")
+        if not isinstance(uses, str) or not uses.startswith("./") or self.m.files is None:
+            return
+        path = uses.split("@")[0].removeprefix("./")
+        try:
+            text = self.m.files.text(path) if self.m.files.exists(path) else ""
+        except Exception:  # unreadable: refuse below as well
+            text = "workflow_run"
+        if "workflow_run" in text:
+            raise self.m.refuse(f"`{job}` calls {path}, which reads the workflow_run event; it would read a push "
+                                "event once called from the CI workflow", self.post.value_location(("jobs", job, "uses")))
 
     # ---- a publish-production job carrying several publish jobs' steps ----
     def build_merged(self, g: GroupJob) -> YamlDocument:
@@ -55,7 +70,7 @@ class JobBuilder:
         for job in g.sources[1:]:
             self._merge_into(frag, first, job, taken)
         self._gate(frag, first, g.sources, None)
-        self._workflow_context(frag, first)
+        self.workflow_context(frag, first)
         return frag
 
     def _merge_into(self, frag: YamlDocument, first: str, job: str, taken: set[str]) -> None:
@@ -132,7 +147,7 @@ class JobBuilder:
         if not isinstance(text, str):
             text = "true" if text else "false"
         rewriter = Rewriter(self.m, self.refs)
-        node, wrapped = rewriter._parse_condition(text, where)
+        node, wrapped = rewriter.parse_condition(text, where)
         return ex.fold(rewriter.rewrite(node, boolean=True, where=where), boolean=True), wrapped
 
     def _step_condition(self, job: str) -> ex.Node | None:
@@ -166,7 +181,7 @@ class JobBuilder:
             needs.extend(g for g in self.gates if g not in needs)
         return needs
 
-    def _workflow_context(self, frag: YamlDocument, job: str) -> None:
+    def workflow_context(self, frag: YamlDocument, job: str) -> None:
         """R6: the post workflow's env, defaults and permissions become job-level (job-level keys win)."""
         spec = self.post.jobs[job]
         reusable = "uses" in spec
@@ -184,9 +199,25 @@ class JobBuilder:
                     frag.insert_fragment((job,), self.workflow_entry((key,), redundant), before=before)
                 continue
             self._merge_context(frag, job, key, redundant)
+        self._check_ci_defaults(job)
         if "permissions" not in spec and "permissions" not in self.post.data and "permissions" in self.m.ci.data:
             self.m.note(Category.PERMISSION, f"`{job}` ran with the repository's default token permissions; in the "
                         "CI workflow it gets the workflow-level `permissions:` instead", self.post.location(("jobs", job)))
+
+    def _check_ci_defaults(self, job: str) -> None:
+        """The CI workflow's `defaults.run` would apply to moved `run:` steps that had GitHub's defaults."""
+        ci_run = _run_defaults(self.m.ci.data)
+        if not ci_run:
+            return
+        covered = {**_run_defaults(self.post.data), **_run_defaults(self.post.jobs[job])}
+        for key, value in ci_run.items():
+            if key in covered:
+                continue
+            for i, step in enumerate(steps_of(self.post, job)):
+                if isinstance(step, dict) and "run" in step and key not in step:
+                    raise self.m.refuse(
+                        f"the CI workflow's defaults.run.{key} ({value}) would change how moved job `{job}` runs its "
+                        "steps", self.post.location(("jobs", job, "steps", i)))
 
     @staticmethod
     def _names(value: Any, key: str) -> list[str]:
@@ -236,3 +267,9 @@ class JobBuilder:
             self.refs.inherits_secrets = True
             self.m.note(Category.SECRET, f"`{job}` passes `secrets: inherit`: every secret of the CI workflow now "
                         "reaches the called workflow", self.post.location(("jobs", job, "secrets")))
+
+
+def _run_defaults(mapping: Any) -> dict[str, Any]:
+    defaults = mapping.get("defaults") if isinstance(mapping, dict) else None
+    run = defaults.get("run") if isinstance(defaults, dict) else None
+    return dict(run) if isinstance(run, dict) else {}

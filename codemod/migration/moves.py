@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from codemod.errors import InputError
 from codemod.migration.context import Migration
 from codemod.result import Category
 
@@ -19,6 +20,16 @@ class Moves:
 
     def is_moved(self, job: str) -> bool:
         return job in self.target
+
+
+def check_bodies(m: Migration) -> None:
+    """Every job of both workflows is a mapping (a job without a body is bad input)."""
+    for wf in (m.post, m.ci):
+        for job, spec in wf.jobs.items():
+            if not isinstance(spec, dict):
+                where = wf.location(("jobs", job))
+                raise InputError(f"job `{job}` has no body (a mapping with runs-on/steps or uses)", where.path,
+                                 where.line, where.col)
 
 
 def classify(m: Migration) -> Moves:

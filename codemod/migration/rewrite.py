@@ -72,7 +72,7 @@ class Rewriter:
 
     def condition(self, text: str, where: Location) -> str | None:
         """The rewritten `if:` value, or None when it does not change."""
-        node, wrapped = self._parse_condition(text, where)
+        node, wrapped = self.parse_condition(text, where)
         new = self.rewrite(node, boolean=True, where=where)
         if new == node:
             return None
@@ -103,7 +103,7 @@ class Rewriter:
         except ex.ExpressionError as exc:
             raise self.m.refuse(f"cannot parse the expression `{inner.strip()}`: {exc}", where) from None
 
-    def _parse_condition(self, text: str, where: Location) -> tuple[ex.Node, bool]:
+    def parse_condition(self, text: str, where: Location) -> tuple[ex.Node, bool]:
         try:
             return ex.parse_condition(text)
         except ex.ExpressionError as exc:
@@ -172,6 +172,9 @@ class Rewriter:
         low = tuple(p.lower() for p in ref)
         if low[0] == "github" and low[1:3] == ("event", "workflow_run"):
             return self._workflow_run(low, where)
+        if low == ("github", "event"):
+            raise self.m.refuse("moved code reads the whole `github.event`, which is a push payload now, not a "
+                                "workflow_run payload", where)
         if low[0] == "github" and low[1:3] == ("event", "inputs"):
             raise self.m.refuse("moved code reads `github.event.inputs`, which only a dropped trigger provides", where)
         if low[0] == "inputs":

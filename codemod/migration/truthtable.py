@@ -88,7 +88,10 @@ def _condition(condition: Any) -> ex.Node:
         return ex.Call("success", ())
     if isinstance(condition, bool):
         return ex.Binary("&&", ex.Call("success", ()), ex.Literal(condition))
-    node, _ = ex.parse_condition(str(condition))
+    try:
+        node, _ = ex.parse_condition(str(condition))
+    except ex.ExpressionError:  # text around ${{ }}: GitHub reads a non-empty string, which is true
+        node = ex.Literal(True)
     return node if ex.status_functions(node) else ex.Binary("&&", ex.Call("success", ()), node)
 
 
