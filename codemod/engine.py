@@ -109,14 +109,14 @@ def _plan(m: Migration, files: RepoFiles) -> RepoResult:
     _check_ci(m)
     moves = classify(m)
     check_needs(m, moves)
-    taken = set(m.ci.jobs) | {m.config.jobs.final_cleanup}
-    group = plan_group(m, moves, taken)
-    assign_other_ids(m, moves, taken)
+    taken = {str(j).lower() for j in m.ci.jobs} | {m.config.jobs.final_cleanup.lower()}
     change_detection = {j for j in moves.dropped if j in m.config.jobs.change_detection}
     gone = {j: "is dropped (jobs.drop)" for j in moves.dropped if j not in change_detection}
     gone.update({j: "is merged into the final cleanup" for j in moves.cleanup})
-    refs = References(jobs=dict(moves.target), true_outputs=change_detection, gone=gone)
+    refs = References(jobs=moves.target, true_outputs=change_detection, gone=gone)
     builder = JobBuilder(m, moves, refs, linkage.release_branches)
+    group = plan_group(m, moves, taken, conditional=builder.conditional)
+    assign_other_ids(m, moves, taken)
     fragments = _build_jobs(m, builder, moves, group)
     group_ids = [g.id for g in group]
     old, final, new_cleanup = CleanupBuilder(m, moves, refs, group_ids, linkage.release_branches,

@@ -2596,10 +2596,10 @@ class _Convert:
             raise _Slow
         if kind is self.scalar:
             value, style = n.value, n.style or None
-            if style == ">":
-                value = self._folded(n, value)
             if style in ("|", ">"):
-                self.bodies.append((self.text.find("\n", start.index), end.index))
+                self.bodies.append((self._block_header(start.index, style == ">"), end.index))
+                if style == ">":
+                    value = self._folded(n, value)
             node: Node = ScalarNode(tag, value, start, end, style=style, anchor=anchor)
             self.memo[id(n)] = node
         elif kind is self.sequence:
@@ -2639,6 +2639,8 @@ class _Convert:
         colon = _skip_space(text, key.end_mark.index)
         if text[colon : colon + 1] != ":":
             return  # no ':' (`? key` or `{key}`): both parsers use the next token
+        if "\n" in text[key.end_mark.index : colon]:
+            raise _Slow  # `? key` / `:` on the next line: where ruamel puts it depends on comments
         if mapping.flow_style:
             index = colon + 1
         else:
@@ -2692,6 +2694,33 @@ class _Convert:
         if str(ctag) != tag:
             raise _Slow
         return anchor, ctag
+
+    def _block_header(self, start: int, folded: bool) -> int:
+        """Where the header line of a block scalar ends; _Slow where ruamel refuses
+        what libyaml reads (a blank line after the header with fewer spaces than a following one) and for a
+        folded scalar with an indentation indicator (`_folded` does not know the parent's indentation)."""
+        text = self.text
+        i = _skip_props(text, start)
+        header = _BLOCK_HEADER.match(text, i)
+        eol = text.find("\n", i)
+        if header is None or eol < 0:
+            raise _Slow
+        if folded and any(c.isdigit() for c in header.group(0)):
+            raise _Slow
+        j, first, widest, col = eol + 1, -1, 0, 0
+        if not any(c.isdigit() for c in header.group(0)):  # ruamel's scan_block_scalar_indentation
+            while j < len(text) and text[j] in " \r\n":
+                if text[j] == " ":
+                    col += 1
+                    widest = max(widest, col)
+                else:
+                    if first < 0:
+                        first = col
+                    col = 0
+                j += 1
+            if first > 0 and widest > first:
+                raise _Slow
+        return eol
 
     def _folded(self, n: Any, value: str) -> str:
         """The value ruamel's round-trip scanner gives a folded scalar: '\\a' after each content line but the last.
@@ -2753,12 +2782,22 @@ def _fast_composer() -> Any:
     if _FAST is None:  # pragma: no cover
         return None
     _loader, yaml = _FAST
-    resolver = _RESOLVER
-    kinds = {yaml.ScalarNode: ScalarNode, yaml.SequenceNode: SequenceNode, yaml.MappingNode: MappingNode}
+    # VersionedResolver.resolve without its per-call version lookup (no path resolvers, YAML 1.2)
+    table, anywhere = _RESOLVER.versioned_resolver, _RESOLVER.versioned_resolver.get(None, [])
+    scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
+    str_tag, seq_tag, map_tag = (
+        _RESOLVER.DEFAULT_SCALAR_TAG, _RESOLVER.DEFAULT_SEQUENCE_TAG, _RESOLVER.DEFAULT_MAPPING_TAG
+    )
 
     class Composer(yaml._yaml.CParser):
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            return resolver.resolve(kinds[kind], value, implicit)
+            if kind is not scalar:
+                return seq_tag if kind is sequence else map_tag
+            if implicit[0]:
+                for tag, regexp in itertools.chain(table.get(value[0] if value else "", ()), anywhere):
+                    if regexp.match(value):
+                        return Tag(suffix=tag)
+            return str_tag
 
         def descend_resolver(self, parent: Any, index: Any) -> None:
             pass  # no path resolvers

@@ -574,6 +574,13 @@ POST_DOWNLOAD = post(docker=body(
 
 # Findings the engine now handles: their cases run as ordinary tests.
 FIXED: set[str] = {
+    "merged-publish-job-reads-needs-of-itself",
+    "merged-publish-steps-run-in-reverse-needs-order",
+    "downstream-of-conditional-merged-job-runs-when-publish-skipped",
+    "merged-publish-job-halves-timeout",
+    "moved-job-id-collides-case-insensitively",
+    "merged-step-rename-misses-case-variant-reference",
+    "merged-step-ids-collide-case-insensitively",
     "called-reusable-workflow-reads-workflow-run-payload",
     "ci-alias-of-cleanup-needs-and-if-silently-changed",
     "ci-called-on-push-by-another-workflow-publishes-twice",

@@ -210,6 +210,8 @@ jobs:
         if: hashFiles('package.json') != ''
         run: echo version=1 >> "$GITHUB_OUTPUT"
       - run: npm publish --tag "${{ steps.meta.outputs.version }}"
+"""
+ANNOUNCE = """\
   announce:
     needs: [publish-dockerhub, publish-client-libraries]
     runs-on: ubuntu-latest
@@ -230,9 +232,6 @@ def test_merged_publish_jobs_carry_conditions_into_steps_and_rename_colliding_st
     assert "--tag \"${{ steps.meta-publish-client-libraries.outputs.version }}\"" in text
     assert "version: ${{ steps.meta-publish-client-libraries.outputs.version }}" in text
     assert "digest: ${{ steps.meta.outputs.digest }}" in text
-    # downstream jobs read the merged job's outputs
-    assert "${{ needs.publish-production.outputs.version }} ${{ needs.publish-production.outputs.digest }}" in text
-    assert "announce:\n    needs: [publish-production]" in text
     renamed = [n.message for n in result.notes if n.category == "renamed"]
     assert any("`meta`" in m for m in renamed)
 
@@ -278,3 +277,15 @@ def test_workflow_context_moves_to_job_level_and_job_keys_win():
     assert any("secrets: inherit" in n.message for n in result.notes)
     assert any("cancel-in-progress" in n.message for n in result.notes)
     assert any("`paths`" in n.message for n in result.notes)
+
+
+def test_conditional_publish_jobs_that_other_jobs_need_stay_separate():
+    """Merged, a job that needs them could not tell whether their steps ran: they stay separate jobs of the group,
+    and the downstream job follows the renamed jobs' outputs."""
+    result = run({CI: BASE_CI, POST: MERGE_POST + ANNOUNCE})
+    assert result.outcome == "migrated", result.reason
+    text = ci_after(result)
+    assert "  publish-production:\n" in text and "  publish-production-client-libraries:\n" in text
+    assert ("${{ needs.publish-production-client-libraries.outputs.version }} "
+            "${{ needs.publish-production.outputs.digest }}") in text
+    assert any("stays a separate job" in n.message and "other jobs need it" in n.message for n in result.notes)

@@ -14,7 +14,7 @@ from typing import Any
 from codemod import expressions as ex
 from codemod.migration import gate as gt
 from codemod.migration.context import Migration, get_path
-from codemod.migration.edits import conjuncts, guard_step, needs_value, set_keys
+from codemod.migration.edits import conjuncts, guard_step, needs_value, set_keys, step_renames
 from codemod.migration.filters import as_list
 from codemod.migration.moves import Moves, needs_of
 from codemod.migration.rewrite import References, Rewriter, Target, steps_of
@@ -178,7 +178,7 @@ class CleanupBuilder:
                       guard: ex.Node | None, *, with_workflow_env: bool) -> None:
         """Append the steps of post cleanup job `cjob`: step ids renamed on collision (case-insensitively), each
         step guarded, and the env it ran with (the post workflow's and its job's) set on the step itself."""
-        renames = _step_renames(steps_of(self.m.post, cjob), cjob, taken)
+        renames = step_renames(steps_of(self.m.post, cjob), cjob, taken)
         refs = References(jobs=self.refs.jobs, true_outputs=self.refs.true_outputs, gone=self.refs.gone,
                           steps=renames, secrets=self.refs.secrets)
         condition = self._post_condition(cjob, guard)
@@ -254,21 +254,6 @@ class CleanupBuilder:
 
 def _canon(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
-
-
-def _step_renames(steps: list[Any], job: str, taken: set[str]) -> dict[str, str]:
-    """Lower-cased step id -> new id, for the ids of `steps` already taken (case-insensitively); updates `taken`."""
-    renames: dict[str, str] = {}
-    for step in steps:
-        sid = str(step.get("id")) if isinstance(step, dict) and step.get("id") else None
-        if sid is None:
-            continue
-        new = sid
-        if sid.lower() in taken:
-            new = f"{sid}-{job}"
-            renames[sid.lower()] = new
-        taken.add(new.lower())
-    return renames
 
 
 def _set_step_env(frag: YamlDocument, step: Any, env: dict[str, Any]) -> None:

@@ -58,3 +58,19 @@ def conjuncts(node: ex.Node) -> list[ex.Node]:
     if isinstance(node, ex.Binary) and node.op == "&&":
         return conjuncts(node.left) + conjuncts(node.right)
     return [node]
+
+
+def step_renames(steps: list[Any], job: str, taken: set[str]) -> dict[str, str]:
+    """Lower-cased step id -> new id, for the ids of `steps` already in `taken` (lower-cased: step ids are
+    case-insensitive in GitHub); adds the ids kept or given to `taken`."""
+    renames: dict[str, str] = {}
+    for step in steps:
+        sid = str(step.get("id")) if isinstance(step, dict) and step.get("id") else None
+        if sid is None:
+            continue
+        new = sid
+        if sid.lower() in taken:
+            new = f"{sid}-{job}"
+            renames[sid.lower()] = new
+        taken.add(new.lower())
+    return renames

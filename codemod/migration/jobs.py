@@ -8,7 +8,7 @@ from typing import Any
 from codemod import expressions as ex
 from codemod.migration import gate as gt
 from codemod.migration.context import Migration
-from codemod.migration.edits import guard_step, needs_value, set_keys
+from codemod.migration.edits import guard_step, needs_value, set_keys, step_renames
 from codemod.migration.moves import Moves, needs_of
 from codemod.migration.publish import GroupJob
 from codemod.migration.rewrite import References, Rewriter, Target, download_artifact_edits, steps_of
@@ -66,9 +66,12 @@ class JobBuilder:
         skip = self._drop_artifact_inputs(first, base) | {("jobs", first, "if"), ("jobs", first, "needs")}
         Rewriter(self.m, self.refs).rewrite_tree(base, frozenset(skip))
         self._guard_steps(frag, first, (first, "steps"))
-        taken = {str(s.get("id")) for s in steps_of(self.post, first) if isinstance(s, dict) and s.get("id")}
+        taken = {str(s.get("id")).lower() for s in steps_of(self.post, first) if isinstance(s, dict) and s.get("id")}
         for job in g.sources[1:]:
             self._merge_into(frag, first, job, taken)
+        timeouts = [self.post.jobs[j].get("timeout-minutes") for j in g.sources]
+        if all(isinstance(t, int) for t in timeouts):  # one job now does the work of all: it gets their time
+            frag.set_value((first, "timeout-minutes"), sum(timeouts))
         self._gate(frag, first, g.sources, None)
         self.workflow_context(frag, first)
         return frag
@@ -83,7 +86,7 @@ class JobBuilder:
             target = Target(step_frag, ("jobs", job, "steps", i), (0,))
             skip = frozenset(self._drop_artifact_inputs_at(("jobs", job, "steps", i), target))
             rewriter.rewrite_tree(target, skip)
-            old_id = self.post.jobs[job]["steps"][i].get("id") if isinstance(_step, dict) else None
+            old_id = str(_step.get("id", "")).lower() if isinstance(_step, dict) else ""
             if old_id in renames:
                 step_frag.set_value((0, "id"), renames[old_id])
             guard_step(step_frag, (0,), _step, self._step_condition(job))
@@ -92,17 +95,10 @@ class JobBuilder:
             self._merge_mapping(frag, first, job, key, rewriter)
 
     def _step_renames(self, job: str, taken: set[str]) -> dict[str, str]:
-        renames = {}
-        for step in steps_of(self.post, job):
-            sid = step.get("id") if isinstance(step, dict) else None
-            if not sid:
-                continue
-            if sid in taken:
-                new = f"{sid}-{job}"
-                renames[sid] = new
-                self.m.note(Category.RENAMED, f"step id `{sid}` of `{job}` is renamed `{new}` in the merged job, "
-                            "with its `steps.` references", self.post.location(("jobs", job, "steps")))
-            taken.add(renames.get(sid, sid))
+        renames = step_renames(steps_of(self.post, job), job, taken)
+        for old, new in renames.items():
+            self.m.note(Category.RENAMED, f"step id `{old}` of `{job}` is renamed `{new}` in the merged job, "
+                        "with its `steps.` references", self.post.location(("jobs", job, "steps")))
         return renames
 
     def _merge_mapping(self, frag: YamlDocument, first: str, job: str, key: str, rewriter: Rewriter) -> None:
@@ -149,6 +145,10 @@ class JobBuilder:
         rewriter = Rewriter(self.m, self.refs)
         node, wrapped = rewriter.parse_condition(text, where)
         return ex.fold(rewriter.rewrite(node, boolean=True, where=where), boolean=True), wrapped
+
+    def conditional(self, job: str) -> bool:
+        """Whether a job keeps a condition of its own once rewritten (change-detection outputs folded away)."""
+        return self._step_condition(job) is not None
 
     def _step_condition(self, job: str) -> ex.Node | None:
         cond = self._original_condition(job)

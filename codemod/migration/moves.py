@@ -63,11 +63,12 @@ def _is_post_cleanup(job: str, configured: tuple[str, ...]) -> bool:
 
 
 def unique_id(wanted: str, taken: set[str]) -> str:
-    """`wanted`, or `wanted-2`, `wanted-3`... whichever is not taken."""
-    if wanted not in taken:
+    """`wanted`, or `wanted-2`, `wanted-3`... whichever is not taken (`taken` is lower-cased: job ids are
+    case-insensitive in GitHub)."""
+    if wanted.lower() not in taken:
         return wanted
     n = 2
-    while f"{wanted}-{n}" in taken:
+    while f"{wanted}-{n}".lower() in taken:
         n += 1
     return f"{wanted}-{n}"
 
@@ -76,7 +77,7 @@ def assign_other_ids(m: Migration, moves: Moves, taken: set[str]) -> None:
     """Ids in the CI workflow for the moved jobs that are not publish jobs (R2 collision renames)."""
     for job in moves.others:
         new = job
-        if job in taken:
+        if job.lower() in taken:
             new = unique_id(f"{job}-production", taken)
             m.note(
                 Category.RENAMED,
@@ -84,7 +85,7 @@ def assign_other_ids(m: Migration, moves: Moves, taken: set[str]) -> None:
                 "its `needs:` and `needs.{job}.` references are rewritten",
                 m.post.location(("jobs", job)),
             )
-        taken.add(new)
+        taken.add(new.lower())
         moves.target[job] = new
 
 

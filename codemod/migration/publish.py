@@ -5,12 +5,13 @@ execution settings agree; a reusable-workflow call, or a job that cannot be merg
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from codemod import expressions as ex
 from codemod.migration.context import Migration
-from codemod.migration.moves import Moves, unique_id
+from codemod.migration.moves import Moves, needs_of, unique_id
 from codemod.result import Category
 
 # Job keys whose values must be equal for two jobs' steps to run as one job.
@@ -27,13 +28,19 @@ class GroupJob:
     reusable: bool = False
 
 
-def plan_group(m: Migration, moves: Moves, taken: set[str]) -> list[GroupJob]:
+def plan_group(m: Migration, moves: Moves, taken: set[str],
+               conditional: Callable[[str], bool] = lambda job: False) -> list[GroupJob]:
+    """The publish group. `conditional(job)`: whether the job keeps a condition of its own once rewritten (then
+    a job that needs it cannot tell whether its steps ran, and it is not merged)."""
     jobs = m.post.jobs
     step_jobs = [j for j in moves.publish if "uses" not in jobs[j]]
+    needed = {n for j in moves.others for n in needs_of(jobs[j])}
     merged: list[str] = []
     separate: list[tuple[str, str]] = []
     for job in step_jobs:
         reason = _merge_reason(jobs, merged, job) if merged else None
+        if reason is None and merged:
+            reason = _order_reason(jobs, merged, job) or _conditional_reason(merged, job, needed, conditional)
         if reason is None:
             merged.append(job)
         else:
@@ -42,12 +49,12 @@ def plan_group(m: Migration, moves: Moves, taken: set[str]) -> list[GroupJob]:
     name = m.config.jobs.publish_production
     if merged:
         group.append(GroupJob(unique_id(name, taken), list(merged)))
-        taken.add(group[0].id)
+        taken.add(group[0].id.lower())
     for job in moves.publish:
         if job in merged:
             continue
         gid = unique_id(f"{name}-{_suffix(job)}", taken)
-        taken.add(gid)
+        taken.add(gid.lower())
         group.append(GroupJob(gid, [job], reusable="uses" in jobs[job]))
     for job, reason in separate:
         m.note(Category.MOVED, f"publish job `{job}` stays a separate job of the publish group: {reason}",
@@ -58,6 +65,21 @@ def plan_group(m: Migration, moves: Moves, taken: set[str]) -> list[GroupJob]:
         for src in g.sources:
             moves.target[src] = g.id
     return group
+
+
+def _order_reason(jobs: dict[str, Any], merged: list[str], job: str) -> str | None:
+    """Jobs that need one another run in order: merged steps would run in file order instead."""
+    for other in merged:
+        if other in needs_of(jobs[job]) or job in needs_of(jobs[other]):
+            return f"it and `{other}` need one another"
+    return None
+
+
+def _conditional_reason(merged: list[str], job: str, needed: set[str], conditional: Callable[[str], bool]) -> str | None:
+    for name in (merged[0], job):
+        if name in needed and conditional(name):
+            return f"`{name}` has a condition and other jobs need it: merged, they could not tell whether it ran"
+    return None
 
 
 def _suffix(job: str) -> str:
@@ -82,6 +104,9 @@ def _merge_reason(jobs: dict[str, Any], merged: list[str], job: str) -> str | No
     for key in SAME_KEYS:
         if _canon(first.get(key)) != _canon(candidate.get(key)):
             return f"its `{key}` differs from `{merged[0]}`'s"
+    timeout = candidate.get("timeout-minutes")
+    if timeout is not None and not isinstance(timeout, int):
+        return "its `timeout-minutes` is an expression that cannot be added to another job's"
     for key in MERGED_KEYS:
         mine = candidate.get(key) or {}
         for other in merged:

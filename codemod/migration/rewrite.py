@@ -32,7 +32,7 @@ class References:
     jobs: dict[str, str] = field(default_factory=dict)  # post job id -> CI job id
     true_outputs: set[str] = field(default_factory=set)  # dropped change-detection jobs
     gone: dict[str, str] = field(default_factory=dict)  # other jobs that no longer exist -> why
-    steps: dict[str, str] = field(default_factory=dict)  # step id renames inside the current job
+    steps: dict[str, str] = field(default_factory=dict)  # lower-cased step id -> its new id inside the current job
     secrets: set[str] = field(default_factory=set)  # collected: secrets the moved code reads
     inherits_secrets: bool = False
 
@@ -185,8 +185,8 @@ class Rewriter:
             return node
         if low[0] == "needs" and len(ref) >= 2:
             return self._needs(node, ref, boolean, where)
-        if low[0] == "steps" and len(ref) >= 2 and ref[1] in self.refs.steps:
-            return ex.make_reference("steps", self.refs.steps[ref[1]], *ref[2:])
+        if low[0] == "steps" and len(ref) >= 2 and low[1] in self.refs.steps:
+            return ex.make_reference("steps", self.refs.steps[low[1]], *ref[2:])
         return node
 
     def _workflow_run(self, low: tuple[str, ...], where: Location) -> ex.Node:

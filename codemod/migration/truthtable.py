@@ -96,18 +96,55 @@ def _condition(condition: Any) -> ex.Node:
 
 
 def _evaluate(condition: Any, event: Event, needs: dict[str, str], jobs: dict[str, Any], functions: dict) -> bool:
+    """Whether a job may run. Only what the table is about is known (the event, the ref, the results of the
+    needed jobs, the status functions); any other term (`vars.*`, `github.repository`, outputs...) is unknown,
+    and the condition is evaluated in three-valued logic: a job may run unless its condition is surely false.
+    That is what both kinds of check want: a job that must not run must be stopped by known terms, and a job
+    that must run must not be stopped by them."""
     node = _condition(condition if condition is None or isinstance(condition, bool) else str(condition))
     context = {
         "github": {"event_name": event.name, "ref": event.ref, "ref_name": event.ref_name},
-        "needs": {n: {"result": r, "outputs": _outputs(jobs.get(n))} for n, r in needs.items()},
+        "needs": {n: {"result": r} for n, r in needs.items()},
     }
-    return ex.truthy(ex.evaluate(node, context, functions))
+    return _three_valued(node, context, functions, set(needs)) is not False
 
 
-def _outputs(spec: Any) -> dict[str, str]:
-    """Declared outputs read as 'true': the table is about gates, not about what a build detected."""
-    outputs = spec.get("outputs") if isinstance(spec, dict) else None
-    return {str(k): "true" for k in outputs} if isinstance(outputs, dict) else {}
+KNOWN_GITHUB = {"event_name", "ref", "ref_name"}
+STATUS = {"always", "success", "failure", "cancelled"}
+
+
+def _known(node: ex.Node, needs: set[str]) -> bool:
+    """Whether a (sub)expression reads only what the simulation knows."""
+    if isinstance(node, ex.Literal):
+        return True
+    ref = ex.reference_lower(node)
+    if ref is not None:
+        return (len(ref) == 2 and ref[0] == "github" and ref[1] in KNOWN_GITHUB) or (
+            len(ref) == 3 and ref[0] == "needs" and ref[2] == "result" and ref[1] in {n.lower() for n in needs})
+    if isinstance(node, ex.Call):
+        return node.name.lower() in STATUS or all(_known(a, needs) for a in node.args)
+    if isinstance(node, ex.Not):
+        return _known(node.expr, needs)
+    if isinstance(node, ex.Binary):
+        return _known(node.left, needs) and _known(node.right, needs)
+    return False
+
+
+def _three_valued(node: ex.Node, context: dict, functions: dict, needs: set[str]) -> bool | None:
+    """True, False, or None (unknown), with Kleene's `&&`, `||` and `!` over unknown terms."""
+    if _known(node, needs):
+        return ex.truthy(ex.evaluate(node, context, functions))
+    if isinstance(node, ex.Not):
+        inner = _three_valued(node.expr, context, functions, needs)
+        return None if inner is None else not inner
+    if isinstance(node, ex.Binary) and node.op in ("&&", "||"):
+        left = _three_valued(node.left, context, functions, needs)
+        right = _three_valued(node.right, context, functions, needs)
+        stop = node.op == "||"  # the value that decides on its own: true for ||, false for &&
+        if left is stop or right is stop:
+            return stop
+        return None if left is None or right is None else not stop
+    return None
 
 
 def events(release: list[str], pushes_elsewhere: bool) -> list[Event]:
