@@ -574,6 +574,11 @@ POST_DOWNLOAD = post(docker=body(
 
 # Findings the engine now handles: their cases run as ordinary tests.
 FIXED: set[str] = {
+    "listener-keeps-own-branches-and-fires-on-develop",
+    "listener-compares-workflow-run-path-with-post-file",
+    "post-concurrency-deadlocks-with-ci-concurrency",
+    "oidc-publisher-moves-workflow-file-without-note",
+    "download-artifact-races-the-uploading-ci-job",
     "merged-publish-job-reads-needs-of-itself",
     "merged-publish-steps-run-in-reverse-needs-order",
     "downstream-of-conditional-merged-job-runs-when-publish-skipped",

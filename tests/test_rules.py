@@ -64,6 +64,12 @@ def run(files: dict[str, str | bytes], config: str = "", symlinks: tuple[str, ..
     return migrate_texts(RepoFiles.from_bytes(blobs, symlinks), cfg, default_branch="main")
 
 
+UPLOAD_CI = BASE_CI.replace("jobs:\n", (
+    "jobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/upload-artifact@v4\n"
+    "        with:\n          name: dist\n          path: dist/\n"), 1).replace(
+    "  e2e-tests:\n    runs-on", "  e2e-tests:\n    needs: build\n    runs-on")
+
+
 def ci_after(result) -> str:
     return next(c.new_text for c in result.changes if c.path == CI)
 
@@ -147,7 +153,7 @@ MIGRATED = [
                  "startsWith(github.ref, 'refs/heads/release/')", id="release/** becomes startsWith"),
     pytest.param({CI: BASE_CI, POST: post(docker=job("if: github.event_name == 'workflow_run'") + DOCKER)},
                  "github.event_name == 'push'", id="event_name workflow_run becomes push"),
-    pytest.param({CI: BASE_CI, POST: post(docker=job("runs-on: x", "steps:", "  - uses: actions/download-artifact@v4", "    with:",
+    pytest.param({CI: UPLOAD_CI, POST: post(docker=job("runs-on: x", "steps:", "  - uses: actions/download-artifact@v4", "    with:",
                                               "      name: dist", "      run-id: ${{ github.event.workflow_run.id }}",
                                               "      github-token: ${{ secrets.GITHUB_TOKEN }}"))},
                  "name: dist\n", id="download-artifact loses run-id and github-token"),
@@ -289,3 +295,19 @@ def test_conditional_publish_jobs_that_other_jobs_need_stay_separate():
     assert ("${{ needs.publish-production-client-libraries.outputs.version }} "
             "${{ needs.publish-production.outputs.digest }}") in text
     assert any("stays a separate job" in n.message and "other jobs need it" in n.message for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("ci", "reason"),
+    [
+        pytest.param(BASE_CI, "artifact `dist` is not uploaded by any job of the CI workflow", id="no uploader"),
+        pytest.param(UPLOAD_CI.replace("    needs: build\n", ""), "is uploaded by `build`, which the gates do not wait for",
+                     id="uploader not before the gates"),
+    ],
+)
+def test_download_of_an_artifact_the_gates_do_not_wait_for_is_refused(ci, reason):
+    download = job("runs-on: x", "steps:", "  - uses: actions/download-artifact@v4", "    with:", "      name: dist",
+                   "      run-id: ${{ github.event.workflow_run.id }}")
+    result = run({CI: ci, POST: post(docker=download)})
+    assert result.outcome == "unsupported"
+    assert reason in result.reason

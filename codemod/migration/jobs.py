@@ -127,6 +127,8 @@ class JobBuilder:
 
     def _drop_artifact_inputs_at(self, step_path: YamlPath, target: Target) -> set[YamlPath]:
         paths = download_artifact_edits(self.post, step_path)
+        if paths:
+            self._check_artifact_order(step_path)
         for p in paths:
             target.doc.delete_entry(target.path(p))
         if paths:
@@ -134,6 +136,28 @@ class JobBuilder:
                         "`run-id`/`github-token` that pointed at the triggering run are removed",
                         self.post.location(step_path))
         return set(paths)
+
+    def _check_artifact_order(self, step_path: YamlPath) -> None:
+        """In the same run, the artifact must come from a CI job that the gates wait for (moved jobs start
+        after the gates), else the download races the upload."""
+        step = self.post.data
+        for part in step_path:
+            step = step[part]
+        name = (step.get("with") or {}).get("name")
+        uploaders = [job for job, spec in self.m.ci.jobs.items() if _uploads(spec, name)]
+        ready = set(self.gates)
+        stack = list(self.gates)
+        while stack:
+            for need in _needs_of(self.m.ci.jobs.get(stack.pop())):
+                if need not in ready:
+                    ready.add(need)
+                    stack.append(need)
+        late = [job for job in uploaders if job not in ready]
+        if late or not uploaders:
+            what = f"is uploaded by `{late[0]}`, which the gates do not wait for" if late else \
+                "is not uploaded by any job of the CI workflow"
+            raise self.m.refuse(f"artifact `{name or '(all)'}` {what}: in the same run the download could not find it",
+                                self.post.location(step_path))
 
     def _original_condition(self, job: str) -> tuple[ex.Node, bool] | None:
         text = self.post.jobs[job].get("if")
@@ -200,6 +224,11 @@ class JobBuilder:
                 continue
             self._merge_context(frag, job, key, redundant)
         self._check_ci_defaults(job)
+        perms = spec.get("permissions", self.post.data.get("permissions"))
+        if perms == "write-all" or (isinstance(perms, dict) and perms.get("id-token") == "write"):
+            self.m.note(Category.FOLLOW_UP, f"`{job}` requests an OIDC token (id-token: write): its claims now name "
+                        f"{self.m.ci.basename}; update trusted publishers and cloud roles bound to "
+                        f"{self.post.basename}", self.post.location(("jobs", job)))
         if "permissions" not in spec and "permissions" not in self.post.data and "permissions" in self.m.ci.data:
             self.m.note(Category.PERMISSION, f"`{job}` ran with the repository's default token permissions; in the "
                         "CI workflow it gets the workflow-level `permissions:` instead", self.post.location(("jobs", job)))
@@ -273,3 +302,17 @@ def _run_defaults(mapping: Any) -> dict[str, Any]:
     defaults = mapping.get("defaults") if isinstance(mapping, dict) else None
     run = defaults.get("run") if isinstance(defaults, dict) else None
     return dict(run) if isinstance(run, dict) else {}
+
+
+def _needs_of(spec: Any) -> list[str]:
+    needs = spec.get("needs") if isinstance(spec, dict) else None
+    return [needs] if isinstance(needs, str) else [str(n) for n in needs] if isinstance(needs, list) else []
+
+
+def _uploads(spec: Any, name: Any) -> bool:
+    """Whether a job uploads the artifact `name` (any artifact when `name` is None)."""
+    for step in (spec.get("steps") or []) if isinstance(spec, dict) else []:
+        uploads = isinstance(step, dict) and str(step.get("uses", "")).startswith("actions/upload-artifact@")
+        if uploads and (name is None or (step.get("with") or {}).get("name", "artifact") == name):
+            return True
+    return False

@@ -57,21 +57,43 @@ def _retarget(m: Migration, wf: Workflow, run: dict, upstreams: list[str], relea
                 else:
                     doc.replace_item((*base, "workflows"), i, m.ci.display_name)
                     ci_listed = True
-    if run.get("branches") is None and run.get("branches-ignore") is None:
-        doc.insert_entry(base, "branches", list(release), after="workflows")
-    post_name = m.post.display_name
-    rename_in_expressions(wf, lambda node: _name_compare(node, post_name, m.ci.display_name))
+    _keep_release_branches(m, wf, run, release)
+    rename_in_expressions(wf, lambda node: _name_compare(node, m.post, m.ci))
     m.note(Category.LISTENER, f"`{wf.path}` now runs after `{m.ci.display_name}` instead of the deleted post workflow "
            f"(release branches: {', '.join(release)})", wf.location(base))
 
 
-def _name_compare(node: ex.Node, old: str, new: str) -> ex.Node | None:
-    """`github.event.workflow_run.name == '<post name>'` -> the CI workflow's name."""
+def _keep_release_branches(m: Migration, wf: Workflow, run: dict, release: list[str]) -> None:
+    """The listener fired only after post runs, which happened only for the release branches: it keeps firing
+    only for them (its own filter, when it had one, is narrowed to them)."""
+    base: YamlPath = (wf.on_key(), "workflow_run")
+    if run.get("branches-ignore") is not None:
+        raise m.refuse("a listener of the post workflow filters with branches-ignore; it cannot be narrowed to the "
+                       "release branches", wf.location((*base, "branches-ignore")))
+    own = as_list(run.get("branches"))
+    if own is None:
+        wf.doc.insert_entry(base, "branches", list(release), after="workflows")
+        return
+    kept = [b for b in own if b in release]
+    if kept == own:
+        return
+    if not kept:
+        raise m.refuse(f"a listener of the post workflow fires only for branches {own}, none of them a release "
+                       "branch: it never fired before and cannot be retargeted", wf.location((*base, "branches")))
+    wf.doc.set_value((*base, "branches"), kept)
+
+
+def _name_compare(node: ex.Node, post: Workflow, ci: Workflow) -> ex.Node | None:
+    """`github.event.workflow_run.name == '<post name>'` (or `.path == '<post file>'`) -> the CI workflow's."""
     if not (isinstance(node, ex.Binary) and node.op in ("==", "!=")):
         return None
+    pairs = {"name": (post.display_name, ci.display_name), "path": (post.path, ci.path)}
     for ref_side, lit in ((node.left, node.right), (node.right, node.left)):
-        if ex.reference_lower(ref_side) == ("github", "event", "workflow_run", "name") and isinstance(lit, ex.Literal) \
-                and isinstance(lit.value, str) and lit.value.lower() == old.lower():
+        ref = ex.reference_lower(ref_side)
+        if not (ref and ref[:3] == ("github", "event", "workflow_run") and len(ref) == 4 and ref[3] in pairs):
+            continue
+        old, new = pairs[ref[3]]
+        if isinstance(lit, ex.Literal) and isinstance(lit.value, str) and lit.value.lower() == old.lower():
             new_lit = ex.Literal(new)
             return ex.Binary(node.op, new_lit, node.right) if lit is node.left else ex.Binary(node.op, node.left, new_lit)
     return None

@@ -44,6 +44,11 @@ def move_concurrency(m: Migration, frag: YamlDocument, job: str, entry: YamlDocu
         m.note(Category.CONCURRENCY, f"the post workflow's concurrency is dropped: `{job}` has its own",
                m.post.location(("concurrency",)))
         return
+    if _group(m.post.data.get("concurrency")) == _group(m.ci.data.get("concurrency")):
+        m.note(Category.CONCURRENCY, "the post workflow's concurrency group is the CI workflow's own: moved onto "
+               "publish-production it would deadlock with its run, so it is dropped (the CI runs are already "
+               "serialised by it)", m.post.location(("concurrency",)))
+        return
     if entry is not None:
         frag.insert_fragment((job,), entry, before="steps" if "steps" in spec else None)
     m.note(Category.CONCURRENCY, "the post workflow's `concurrency` now applies to the publish-production job",
@@ -56,3 +61,9 @@ def check_ci_concurrency(m: Migration) -> None:
         m.note(Category.CONCURRENCY, "the CI workflow's concurrency has `cancel-in-progress`: a new push can cancel a "
                "running production publish half-way; consider `cancel-in-progress: ${{ github.event_name == "
                "'pull_request' }}`", m.ci.location(("concurrency", "cancel-in-progress")))
+
+
+def _group(concurrency: object) -> str | None:
+    """A concurrency setting's group, whitespace-normalised (`concurrency: x` is the group `x`)."""
+    group = concurrency.get("group") if isinstance(concurrency, dict) else concurrency
+    return " ".join(str(group).split()) if group is not None else None
