@@ -2527,10 +2527,15 @@ def _fast_plain(text: str) -> tuple[bool, Any]:
 # ------------------------------------------------------------------------------- fast composition
 
 
-# Text that libyaml (a YAML 1.1 parser) and ruamel.yaml (1.2) may read differently, or that ruamel refuses and
-# libyaml accepts (tabs: `_Convert.check_tabs`): a BOM past the start, the 1.1-only line breaks NEL/LS/PS, lone CRs, directives (`%YAML 1.1` switches ruamel's resolver; `%TAG`),
-# and an anchor or alias name followed by a character that ends it for libyaml but not for ruamel (`&a:`).
+# `_load` composes with libyaml (PyYAML's C parser, about 15 times faster than ruamel's pure-Python scanner and
+# parser) and converts its nodes to the ones ruamel's composer makes, marks included; ruamel's round-trip
+# constructor then makes `data` as before. Whatever libyaml refuses, and whatever the two parsers could read
+# differently, is composed by ruamel, so errors and their positions are ruamel's. Text features that send a text
+# to ruamel: a BOM past the start, the YAML 1.1-only line breaks NEL/LS/PS, a lone CR, a directive (`%YAML 1.1`
+# switches ruamel's resolver; `%TAG`), an anchor or alias name followed by a character that ends it for libyaml
+# but not for ruamel (`&a:`). The rest is checked node by node (`_Convert`, `_Slow`).
 _SLOW_TEXT = re.compile(r"[\ufeff\x85\u2028\u2029]|\r(?!\n)|^%|(?<![^\s\[{,])[&*][0-9A-Za-z_-]+[?:%@`]", re.M)
+_STRICT_HEADER = re.compile(r"[|>](?:[+-][1-9]?|[1-9][+-]?)?(?: +#[^\r\n]*| *)\r?$", re.M)
 _ANCHOR_NAME = re.compile(r"[0-9A-Za-z_-]+")
 _NAME_ENDS = ("", " ", "\r", "\n", ",", "[", "]", "{", "}")
 _TAG_TOKEN = re.compile(r"![^ \r\n]*")
@@ -2547,13 +2552,19 @@ class _Slow(Exception):
 class _Convert:
     """libyaml's node tree (PyYAML's C composer) as the node tree ruamel.yaml's composer makes of the same text.
 
-    libyaml gives what ruamel's round-trip composer gives, except: anchors are not kept on nodes (read back from
-    the text: they start the node), explicit tags are resolved strings (split back into ruamel's handle and
-    suffix from the text, and checked), implicit tags come from ruamel's own resolver (`_resolve`, called by the
-    C composer), a plain scalar's style is '' (ruamel: None), and a folded scalar's value lacks the '\\a' that
-    ruamel's round-trip scanner puts after each content line but the last (its constructor turns them into
-    `fold_pos`): put back by `_folded`, checked against the value. Comments are not collected (`comment` is
-    None): nothing here reads them. Anything unexpected raises _Slow."""
+    What differs, and how it is made ruamel's:
+    - implicit tags: the C composer calls `resolve`, which is ruamel's YAML 1.2 resolver (see `_fast_composer`);
+    - anchors are not kept on libyaml's nodes: read from the text where the node starts (`_props`);
+    - explicit tags are resolved strings: split back into ruamel's handle and suffix from the text, and the
+      result checked against libyaml's (`!t &a` is left to ruamel: its node starts at the anchor);
+    - a plain scalar's style is '' (ruamel: None);
+    - a folded scalar's value lacks the '\\a' that ruamel's round-trip scanner puts after each content line
+      but the last (its constructor turns them into `fold_pos`): put back and checked by `_folded`;
+    - an empty value (`key:`) is placed by other rules (`_empty_value`);
+    - past a last line without line break, libyaml counts one more line (`_mark`);
+    - comments are not collected (ruamel hangs them on `data` as `.ca`): `comment` is None, nothing here reads
+      them.
+    Anything else that could differ raises _Slow: the text goes to ruamel."""
 
     def __init__(self, text: str, yaml: Any):
         self.text = text
@@ -2609,9 +2620,12 @@ class _Convert:
         else:
             node = MappingNode(tag, [], start, end, flow_style=n.flow_style, anchor=anchor)
             self.memo[id(n)] = node
-            pairs = node.value = [(self.node(k), self.node(v)) for k, v in n.value]
             single = n.flow_style and self.text[start.index : start.index + 1] != "{"  # `[k: v]`
-            for i, (key, value) in enumerate(pairs):
+            pairs = node.value
+            for i, (k, v) in enumerate(n.value):
+                alias = id(k) in self.memo  # `*a : v`: the key's marks are its anchor's
+                key, value = self.node(k), self.node(v)
+                pairs.append((key, value))
                 if key.start_mark.index == key.end_mark.index:
                     raise _Slow  # an empty key: the 1.2 rules differ
                 if single and self.text[key.end_mark.index : key.end_mark.index + 1] == ":" and (
@@ -2619,7 +2633,9 @@ class _Convert:
                 ):
                     raise _Slow  # `["k":v]`: ruamel refuses the ':' right after a quoted or flow key here
                 if value.start_mark.index == value.end_mark.index and value.style is None:
-                    self._empty_value(node, key, value, i + 1 < len(pairs))
+                    if alias:
+                        raise _Slow
+                    self._empty_value(node, key, value, i + 1 < len(n.value))
         return node
 
     def _mark(self, index: int) -> Any:
@@ -2701,7 +2717,7 @@ class _Convert:
         folded scalar with an indentation indicator (`_folded` does not know the parent's indentation)."""
         text = self.text
         i = _skip_props(text, start)
-        header = _BLOCK_HEADER.match(text, i)
+        header = _STRICT_HEADER.match(text, i)  # ruamel wants a space before a comment
         eol = text.find("\n", i)
         if header is None or eol < 0:
             raise _Slow
