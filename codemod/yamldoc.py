@@ -1,9 +1,11 @@
 """Format-preserving YAML documents: parse with ruamel.yaml, edit the original text.
 
-A `YamlDocument` keeps the original text. ruamel.yaml's composer gives the node tree with exact character
-positions; the round-trip constructor gives `data`. Every edit becomes a splice `(start, end, replacement)` on
-the original text, computed from the original parse; overlapping splices raise `YamlEditError`; `render()`
-applies them in text order. The document is never re-serialised: every byte outside the splices stays as it
+A `YamlDocument` keeps the original text. A composer gives the node tree with exact character positions:
+libyaml's (PyYAML's C parser), converted to the nodes ruamel.yaml's composer makes of the same text, or
+ruamel's own for any text on which the two parsers could differ, and for every error (see "fast composition"
+below); ruamel's round-trip constructor gives `data` either way. Every edit becomes a splice `(start, end,
+replacement)` on the original text, computed from the original parse; overlapping splices raise
+`YamlEditError`; `render()` applies them in text order. The document is never re-serialised: every byte outside the splices stays as it
 was, and new text copies the file's own style (`Style`: indentation, sequence indentation, line ending, quote,
 flow spacing). `render()` then checks itself: the output is parsed again and its plain data must equal the
 original plain data with the edits applied to it (a shadow copy kept alongside the splices).
@@ -2620,7 +2622,10 @@ class _Convert:
         else:
             node = MappingNode(tag, [], start, end, flow_style=n.flow_style, anchor=anchor)
             self.memo[id(n)] = node
-            single = n.flow_style and self.text[start.index : start.index + 1] != "{"  # `[k: v]`
+            single = n.flow_style and (  # `[k: v]`: a single pair in a flow sequence
+                self.text[start.index : start.index + 1] != "{"
+                or (n.value and n.value[0][0].start_mark.index == start.index)
+            )
             pairs = node.value
             for i, (k, v) in enumerate(n.value):
                 alias = id(k) in self.memo  # `*a : v`: the key's marks are its anchor's
@@ -2628,14 +2633,21 @@ class _Convert:
                 pairs.append((key, value))
                 if key.start_mark.index == key.end_mark.index:
                     raise _Slow  # an empty key: the 1.2 rules differ
-                if single and self.text[key.end_mark.index : key.end_mark.index + 1] == ":" and (
-                    key.style in ("'", '"') or isinstance(key, CollectionNode)
+                if (
+                    single
+                    and self.text[key.end_mark.index : key.end_mark.index + 1] == ":"
+                    and self.text[key.end_mark.index + 1 : key.end_mark.index + 2] not in (" ", "\r", "\n")
+                    and (isinstance(key, CollectionNode) or key.style in ("'", '"'))
                 ):
-                    raise _Slow  # `["k":v]`: ruamel refuses the ':' right after a quoted or flow key here
+                    raise _Slow  # `["k":v]`, `["k":]`: ruamel refuses them
                 if value.start_mark.index == value.end_mark.index and value.style is None:
                     if alias:
                         raise _Slow
                     self._empty_value(node, key, value, i + 1 < len(n.value))
+                elif isinstance(value, ScalarNode) and value.style is None and not alias:
+                    gap = self.text[key.end_mark.index : value.start_mark.index]
+                    if "#" in gap and "\n" in gap:
+                        raise _Slow  # `key: # c`, plain lines, a blank line: ruamel's "overlap in comment"
         return node
 
     def _mark(self, index: int) -> Any:
@@ -2701,10 +2713,10 @@ class _Convert:
             return anchor, tag
         if tag_text is None or tag_text.startswith("!<") or "%" in tag_text:
             raise _Slow
-        second = tag_text.find("!", 1)
-        handle, suffix = (tag_text[: second + 1], tag_text[second + 1 :]) if second > 0 else ("!", tag_text[1:])
-        if handle not in _DEFAULT_HANDLES or not suffix or _TAG_URI.fullmatch(suffix) is None:
-            raise _Slow
+        handle = "!!" if tag_text.startswith("!!") else "!"
+        suffix = tag_text[len(handle) :]
+        if not suffix or "!" in suffix or _TAG_URI.fullmatch(suffix) is None:
+            raise _Slow  # `!e!x` (a named handle) or another '!': ruamel and libyaml split them differently
         ctag = Tag(handle=handle, suffix=suffix, handles=_DEFAULT_HANDLES)
         ctag.select_transform(True)  # as ruamel's RoundTripParser does
         if str(ctag) != tag:
@@ -2712,9 +2724,11 @@ class _Convert:
         return anchor, ctag
 
     def _block_header(self, start: int, folded: bool) -> int:
-        """Where the header line of a block scalar ends; _Slow where ruamel refuses
-        what libyaml reads (a blank line after the header with fewer spaces than a following one) and for a
-        folded scalar with an indentation indicator (`_folded` does not know the parent's indentation)."""
+        """Where the header line of a block scalar ends. _Slow where ruamel refuses what libyaml reads (a header
+        without a space before its comment; a blank line after the header with fewer spaces than a following
+        one; a header with a comment alone on its line after a blank or comment line: an assertion in ruamel's
+        comment gathering), and for a folded scalar with an indentation indicator (`_folded` would need the
+        parent's indentation)."""
         text = self.text
         i = _skip_props(text, start)
         header = _STRICT_HEADER.match(text, i)  # ruamel wants a space before a comment
@@ -2723,6 +2737,8 @@ class _Convert:
             raise _Slow
         if folded and any(c.isdigit() for c in header.group(0)):
             raise _Slow
+        if "#" in header.group(0) and not text[text.rfind("\n", 0, i) + 1 : i].strip():
+            raise _Slow  # `key:`, a blank line, `  | # c`: ruamel's comment gathering fails (assert)
         j, first, widest, col = eol + 1, -1, 0, 0
         if not any(c.isdigit() for c in header.group(0)):  # ruamel's scan_block_scalar_indentation
             while j < len(text) and text[j] in " \r\n":
@@ -2739,7 +2755,8 @@ class _Convert:
         return eol
 
     def _folded(self, n: Any, value: str) -> str:
-        """The value ruamel's round-trip scanner gives a folded scalar: '\\a' after each content line but the last.
+        """The value ruamel's round-trip scanner gives a folded scalar: '\\a' after each content line but the
+        last.
 
         Rebuilt from the source lines with ruamel's folding rule and checked piece by piece against libyaml's
         value; any difference raises _Slow."""
@@ -2853,10 +2870,12 @@ def _fast_compose(text: str) -> tuple[Any, Node | None] | None:
             pyroot = composer.get_single_node()
         finally:
             composer.dispose()
+        if isinstance(pyroot, yaml.ScalarNode):
+            return None  # refused anyway (`_check_root`); a block scalar there has YAML 1.2's own rules
         convert = _Convert(text, yaml)
         root = None if pyroot is None else convert.node(pyroot)
         if "\t" in text:
             convert.check_tabs()
-    except (_Slow, yaml.YAMLError, ValueError, TypeError, RecursionError, UnicodeError):
+    except Exception:  # _Slow, libyaml's errors, and anything unforeseen: ruamel decides
         return None
     return _round_trip_constructor(), root
