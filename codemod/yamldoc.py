@@ -227,7 +227,7 @@ def _walk_nodes(root: Node) -> Iterator[Node]:
 def _load(text: str, path: str | None) -> tuple[Node | None, Any]:
     """(root node, data): composed with libyaml when `_fast_compose` can vouch for the result, else by ruamel.yaml;
     either way ruamel's round-trip constructor makes `data`."""
-    composed = _fast_compose(text) if _FAST_COMPOSE else None
+    composed = _fast_compose(text)
     if composed is not None:
         constructor, root = composed
     else:
@@ -2861,7 +2861,7 @@ def _fast_compose(text: str) -> tuple[Any, Node | None] | None:
     """(constructor, root) composed by libyaml and converted to ruamel.yaml's nodes, or None when ruamel must
     compose `text` itself: libyaml refuses it (ruamel then gives the error), or it has a feature for which the
     two could differ (`_SLOW_TEXT`, `_Convert`)."""
-    if _SLOW_TEXT.search(text):
+    if _FAST_COMPOSE is None or _SLOW_TEXT.search(text):  # None: PyYAML without libyaml
         return None
     composer_class, yaml = _FAST_COMPOSE
     try:
