@@ -2535,8 +2535,10 @@ def _fast_plain(text: str) -> tuple[bool, Any]:
 # differently, is composed by ruamel, so errors and their positions are ruamel's. Text features that send a text
 # to ruamel: a BOM past the start, the YAML 1.1-only line breaks NEL/LS/PS, a lone CR, a directive (`%YAML 1.1`
 # switches ruamel's resolver; `%TAG`), an anchor or alias name followed by a character that ends it for libyaml
-# but not for ruamel (`&a:`). The rest is checked node by node (`_Convert`, `_Slow`).
+# but not for ruamel (`&a:`), anything after a document end marker `...`. The rest is checked node by node
+# (`_Convert`, `_Slow`).
 _SLOW_TEXT = re.compile(r"[\ufeff\x85\u2028\u2029]|\r(?!\n)|^%|(?<![^\s\[{,])[&*][0-9A-Za-z_-]+[?:%@`]", re.M)
+_DOCUMENT_END = re.compile(r"^\.\.\.(?=[ \r\n]|$)", re.M)
 _STRICT_HEADER = re.compile(r"[|>](?:[+-][1-9]?|[1-9][+-]?)?(?: +#[^\r\n]*| *)\r?$", re.M)
 _ANCHOR_NAME = re.compile(r"[0-9A-Za-z_-]+")
 _NAME_ENDS = ("", " ", "\r", "\n", ",", "[", "]", "{", "}")
@@ -2631,8 +2633,8 @@ class _Convert:
                 alias = id(k) in self.memo  # `*a : v`: the key's marks are its anchor's
                 key, value = self.node(k), self.node(v)
                 pairs.append((key, value))
-                if key.start_mark.index == key.end_mark.index:
-                    raise _Slow  # an empty key: the 1.2 rules differ
+                if isinstance(key, ScalarNode) and not key.value and key.style is None:
+                    raise _Slow  # an empty key (`: v`, `!t : v`): the 1.2 rules differ
                 if (
                     single
                     and self.text[key.end_mark.index : key.end_mark.index + 1] == ":"
@@ -2863,6 +2865,9 @@ def _fast_compose(text: str) -> tuple[Any, Node | None] | None:
     two could differ (`_SLOW_TEXT`, `_Convert`)."""
     if _FAST_COMPOSE is None or _SLOW_TEXT.search(text):  # None: PyYAML without libyaml
         return None
+    end = _DOCUMENT_END.search(text)
+    if end is not None and _skip_space(text, end.end()) < len(text):
+        return None  # anything after `...` (even another `...`): ruamel sees a second document
     composer_class, yaml = _FAST_COMPOSE
     try:
         composer = composer_class(text)
