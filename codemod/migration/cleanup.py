@@ -5,7 +5,6 @@ appended, guarded by `push`; the CI's own cleanup steps are then guarded by `pul
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,7 +13,7 @@ from typing import Any
 from codemod import expressions as ex
 from codemod.migration import gate as gt
 from codemod.migration.context import Migration, get_path
-from codemod.migration.edits import conjuncts, guard_step, needs_value, set_keys, step_renames
+from codemod.migration.edits import canon, conjuncts, guard_step, needs_value, set_keys, step_renames
 from codemod.migration.filters import as_list
 from codemod.migration.moves import Moves, needs_of
 from codemod.migration.rewrite import References, Rewriter, Target, steps_of
@@ -160,7 +159,7 @@ class CleanupBuilder:
     def _check_settings(self, cjob: str, target: dict) -> None:
         spec = self.m.post.jobs[cjob]
         for key in SETTINGS:
-            if key in spec and _canon(spec.get(key)) != _canon(target.get(key)):
+            if key in spec and canon(spec.get(key)) != canon(target.get(key)):
                 raise self.m.refuse(f"post cleanup job `{cjob}` has its own `{key}`: its steps cannot run in "
                                     f"`{self.final}` as they ran before", self.m.post.location(("jobs", cjob, key)))
 
@@ -250,10 +249,6 @@ class CleanupBuilder:
             self._check_settings(cjob, spec)
             self._append_steps(frag, (first, "steps"), cjob, taken, None, with_workflow_env=False)
         return frag
-
-
-def _canon(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _set_step_env(frag: YamlDocument, step: Any, env: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from codemod import expressions as ex
@@ -74,3 +75,8 @@ def step_renames(steps: list[Any], job: str, taken: set[str]) -> dict[str, str]:
             renames[sid.lower()] = new
         taken.add(new.lower())
     return renames
+
+
+def canon(value: Any) -> str:
+    """A comparable form of plain YAML data (two settings are the same when their canonical forms are)."""
+    return json.dumps(value, sort_keys=True, default=str)

@@ -148,7 +148,7 @@ class JobBuilder:
         ready = set(self.gates)
         stack = list(self.gates)
         while stack:
-            for need in _needs_of(self.m.ci.jobs.get(stack.pop())):
+            for need in needs_of(self.m.ci.jobs.get(stack.pop())):
                 if need not in ready:
                     ready.add(need)
                     stack.append(need)
@@ -302,11 +302,6 @@ def _run_defaults(mapping: Any) -> dict[str, Any]:
     defaults = mapping.get("defaults") if isinstance(mapping, dict) else None
     run = defaults.get("run") if isinstance(defaults, dict) else None
     return dict(run) if isinstance(run, dict) else {}
-
-
-def _needs_of(spec: Any) -> list[str]:
-    needs = spec.get("needs") if isinstance(spec, dict) else None
-    return [needs] if isinstance(needs, str) else [str(n) for n in needs] if isinstance(needs, list) else []
 
 
 def _uploads(spec: Any, name: Any) -> bool:

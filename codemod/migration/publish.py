@@ -4,13 +4,13 @@ execution settings agree; a reusable-workflow call, or a job that cannot be merg
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from codemod import expressions as ex
 from codemod.migration.context import Migration
+from codemod.migration.edits import canon
 from codemod.migration.moves import Moves, needs_of, unique_id
 from codemod.result import Category
 
@@ -89,10 +89,6 @@ def _suffix(job: str) -> str:
     return job
 
 
-def _canon(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
 def _merge_reason(jobs: dict[str, Any], merged: list[str], job: str) -> str | None:
     """Why `job`'s steps cannot join the steps of the jobs already merged, or None when they can."""
     for name in (merged[0], job):
@@ -102,7 +98,7 @@ def _merge_reason(jobs: dict[str, Any], merged: list[str], job: str) -> str | No
     first = jobs[merged[0]]
     candidate = jobs[job]
     for key in SAME_KEYS:
-        if _canon(first.get(key)) != _canon(candidate.get(key)):
+        if canon(first.get(key)) != canon(candidate.get(key)):
             return f"its `{key}` differs from `{merged[0]}`'s"
     timeout = candidate.get("timeout-minutes")
     if timeout is not None and not isinstance(timeout, int):
@@ -111,7 +107,7 @@ def _merge_reason(jobs: dict[str, Any], merged: list[str], job: str) -> str | No
         mine = candidate.get(key) or {}
         for other in merged:
             theirs = jobs[other].get(key) or {}
-            clash = [k for k in mine if k in theirs and _canon(mine[k]) != _canon(theirs[k])]
+            clash = [k for k in mine if k in theirs and canon(mine[k]) != canon(theirs[k])]
             if clash:
                 return f"its `{key}.{clash[0]}` differs from `{other}`'s"
     return None

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from codemod import expressions as ex
+from codemod.migration.moves import needs_of
 
 RESULTS = ("success", "failure", "skipped", "cancelled")
 
@@ -27,13 +28,6 @@ class Event:
         return self.ref.split("/", 2)[-1]
 
 
-def _needs(spec: Any) -> list[str]:
-    needs = spec.get("needs") if isinstance(spec, dict) else None
-    if isinstance(needs, str):
-        return [needs]
-    return [str(n) for n in needs] if isinstance(needs, list) else []
-
-
 def _order(jobs: dict[str, Any]) -> list[str]:
     done: list[str] = []
     seen: set[str] = set()
@@ -42,7 +36,7 @@ def _order(jobs: dict[str, Any]) -> list[str]:
         if job in seen or job not in jobs:
             return
         seen.add(job)
-        for need in _needs(jobs[job]):
+        for need in needs_of(jobs[job]):
             visit(need)
         done.append(job)
 
@@ -53,13 +47,13 @@ def _order(jobs: dict[str, Any]) -> list[str]:
 
 def _ancestors(jobs: dict[str, Any], job: str) -> set[str]:
     out: set[str] = set()
-    stack = list(_needs(jobs[job]))
+    stack = list(needs_of(jobs[job]))
     while stack:
         need = stack.pop()
         if need in out or need not in jobs:
             continue
         out.add(need)
-        stack.extend(_needs(jobs[need]))
+        stack.extend(needs_of(jobs[need]))
     return out
 
 
@@ -76,7 +70,7 @@ def simulate(jobs: dict[str, Any], event: Event, forced: dict[str, str]) -> dict
             "failure": lambda anc=ancestors: any(r == "failure" for r in anc),
             "cancelled": lambda: cancelled,
         }
-        runs = _evaluate(spec.get("if"), event, {n: results.get(n, "skipped") for n in _needs(spec)}, jobs, functions)
+        runs = _evaluate(spec.get("if"), event, {n: results.get(n, "skipped") for n in needs_of(spec)}, jobs, functions)
         results[job] = forced.get(job, "success") if runs else "skipped"
     return results
 
