@@ -2646,10 +2646,10 @@ class _Convert:
                     if alias:
                         raise _Slow
                     self._empty_value(node, key, value, i + 1 < len(n.value))
-                elif isinstance(value, ScalarNode) and value.style is None and not alias:
+                elif isinstance(value, ScalarNode) and not alias:
                     gap = self.text[key.end_mark.index : value.start_mark.index]
                     if "#" in gap and "\n" in gap:
-                        raise _Slow  # `key: # c`, plain lines, a blank line: ruamel's "overlap in comment"
+                        raise _Slow  # `key: # c`, a scalar below, a blank line: ruamel's "overlap in comment"
         return node
 
     def _mark(self, index: int) -> Any:

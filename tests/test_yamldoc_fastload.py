@@ -267,6 +267,7 @@ TRICKY = [
     ("a longer blank line first in a block scalar", "a: |\n   \n    x\n", "ruamel"),
     ("ruamel fails: a block scalar header alone after a blank line", "a:\n\n | # c\n  x\n", "ruamel"),
     ("ruamel fails: a value under a commented key, then a blank line", "v: # c\n  x\n\nw: 1\n", "ruamel"),
+    ("ruamel fails: a block scalar under a commented key, then a blank line", "k: # c\n|-\n  l\n\n", "ruamel"),
     ("a value under a commented key", "v: # c\n  [x]\n\nw: 1\n", "fast"),
     ("a long key", "k" * 1100 + ": 1\n", "ruamel"),
     ("duplicate keys", "a: 1\nb: 2\na: 3\n", "fast"),
