@@ -178,8 +178,7 @@ class CleanupBuilder:
         """Append the steps of post cleanup job `cjob`: step ids renamed on collision (case-insensitively), each
         step guarded, and the env it ran with (the post workflow's and its job's) set on the step itself."""
         renames = step_renames(steps_of(self.m.post, cjob), cjob, taken)
-        refs = References(jobs=self.refs.jobs, true_outputs=self.refs.true_outputs, gone=self.refs.gone,
-                          steps=renames, secrets=self.refs.secrets)
+        refs = self.refs.with_steps(renames)
         condition = self._post_condition(cjob, guard)
         env = self._step_env(cjob, with_workflow_env)
         for i, step in enumerate(steps_of(self.m.post, cjob)):

@@ -78,8 +78,7 @@ class JobBuilder:
 
     def _merge_into(self, frag: YamlDocument, first: str, job: str, taken: set[str]) -> None:
         renames = self._step_renames(job, taken)
-        refs = References(jobs=self.refs.jobs, true_outputs=self.refs.true_outputs, gone=self.refs.gone,
-                          steps=renames, secrets=self.refs.secrets)
+        refs = self.refs.with_steps(renames)
         rewriter = Rewriter(self.m, refs)
         for i, _step in enumerate(steps_of(self.post, job)):
             step_frag = self.post.doc.extract(("jobs", job, "steps", i))

@@ -36,6 +36,10 @@ class References:
     secrets: set[str] = field(default_factory=set)  # collected: secrets the moved code reads
     inherits_secrets: bool = False
 
+    def with_steps(self, renames: dict[str, str]) -> References:
+        """The same references (sharing the collected secrets) inside a job whose step ids are renamed."""
+        return replace(self, steps=renames)
+
 
 @dataclass
 class Target:
